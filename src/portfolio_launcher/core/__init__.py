@@ -1,0 +1,1 @@
+"""Shared vocabulary of every layer: candles, orders, fills, errors, durations, rounding."""

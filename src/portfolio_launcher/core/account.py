@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 
-class MarginMode(str, Enum):
+class MarginMode(StrEnum):
     """Isolated margin (the default: one position cannot drain another) or cross."""
 
     ISOLATED = "isolated"
     CROSS = "cross"
 
 
-class Category(str, Enum):
+class Category(StrEnum):
     """Market kind, in the predecessor's (Bybit) words."""
 
     LINEAR = "linear"
@@ -23,7 +23,7 @@ class Category(str, Enum):
 
 @dataclass(frozen=True, slots=True)
 class Balance:
-    """Quote-currency account balance: `equity` = wallet + unrealized PnL; `free` = usable margin."""
+    """Quote-currency balance: `equity` = wallet + unrealized PnL; `free` = usable margin."""
 
     currency: str
     wallet: float

@@ -1,4 +1,4 @@
-"""Go-style durations (`500ms`, `30s`, `1m`, `1h30m`), the format of the mission's flags and files."""
+"""Go-style durations (`500ms`, `30s`, `1m`, `1h30m`): the format of the mission's flags."""
 
 from __future__ import annotations
 
@@ -42,9 +42,7 @@ def parse_duration(text: str) -> float:
     while pos < len(s):
         m = _PART.match(s, pos)
         if m is None:
-            raise DurationError(
-                f"invalid duration {text!r} (expected e.g. 500ms, 30s, 1m, 1h30m)"
-            )
+            raise DurationError(f"invalid duration {text!r} (expected e.g. 500ms, 30s, 1m, 1h30m)")
         total += float(m.group(1)) * _UNIT_SECONDS[m.group(2)]
         pos = m.end()
     return total

@@ -3,24 +3,24 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 
-class Side(str, Enum):
+class Side(StrEnum):
     """Order side."""
 
     BUY = "buy"
     SELL = "sell"
 
 
-class OrderType(str, Enum):
+class OrderType(StrEnum):
     """Market orders fill at once; limit orders rest until price reaches them."""
 
     MARKET = "market"
     LIMIT = "limit"
 
 
-class OrderStatus(str, Enum):
+class OrderStatus(StrEnum):
     """Lifecycle of an order at the venue."""
 
     OPEN = "open"
@@ -30,7 +30,7 @@ class OrderStatus(str, Enum):
     REJECTED = "rejected"
 
 
-class Liquidity(str, Enum):
+class Liquidity(StrEnum):
     """Who provided liquidity for a fill: decides maker or taker fee."""
 
     MAKER = "maker"

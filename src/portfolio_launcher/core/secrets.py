@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 class Secret:
-    """Wraps an API key or token; only `reveal()` gives the value, for the one call that needs it."""
+    """Wraps an API key or token; only `reveal()` gives the value, to the one call needing it."""
 
     __slots__ = ("_value",)
 

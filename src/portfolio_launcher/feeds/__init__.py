@@ -1,0 +1,1 @@
+"""Market data feeds: the CandleFeed port, the sim/replay/live feeds and a subscription hub."""

@@ -1,0 +1,1 @@
+"""The seeded multi-asset market simulator behind `-feed sim`."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +37,7 @@ SECRET_KEYS = frozenset(
 )
 PORTFOLIO_FALLBACK_DIR = Path("configs") / "portfolio"
 M = TypeVar("M", bound=BaseModel)
+_SECRET_NAME = re.compile(r"KEY|SECRET|TOKEN|PASS|PRIVATE|AUTH", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +69,7 @@ def find_portfolio(arg: str, cwd: Path) -> tuple[Path | None, list[Path]]:
         tried.append(cwd / PORTFOLIO_FALLBACK_DIR / given)
         if given.parent != Path("."):
             tried.append(cwd / PORTFOLIO_FALLBACK_DIR / given.name)
+    tried = _unique(tried)
     for candidate in tried:
         if candidate.is_file():
             return candidate, tried
@@ -79,10 +82,19 @@ def find_bot_file(
     """A bot file relative to the working directory first, then to the portfolio's folder."""
     given = Path(config_file.replace("\\", "/")).expanduser()
     tried = [given] if given.is_absolute() else [cwd / given, portfolio_dir / given]
+    tried = _unique(tried)
     for candidate in tried:
         if candidate.is_file():
             return candidate, tried
     return None, tried
+
+
+def _unique(paths: list[Path]) -> list[Path]:
+    out: list[Path] = []
+    for p in paths:
+        if all(os.path.abspath(p) != os.path.abspath(q) for q in out):
+            out.append(p)
+    return out
 
 
 def load_portfolio(arg: str, options: LoadOptions) -> LoadedPortfolio:
@@ -97,25 +109,28 @@ def load_portfolio(arg: str, options: LoadOptions) -> LoadedPortfolio:
         for p in env_file.problems
     )
     env = {**env_file.values, **options.environ}
+    # Anything named like a credential is masked in all output, referenced by a config or not.
+    secrets = [v for k, v in env.items() if _SECRET_NAME.search(k) and len(v) >= 4]
 
     path, tried = find_portfolio(arg, options.cwd)
     if path is None:
         listing = ", ".join(shown(t, options.cwd) for t in tried)
         problems.append(ConfigProblem(arg, "", f"portfolio file not found (tried: {listing})"))
-        raise ConfigValidationError(problems)
+        raise ConfigValidationError(problems, secrets)
     pfile = shown(path, options.cwd)
     raw, read_problems = read_json_object(path, pfile)
     problems.extend(read_problems)
     if raw is None:
-        raise ConfigValidationError(problems)
+        raise ConfigValidationError(problems, secrets)
 
     missing: list[MissingVariable] = []
     data = expand(raw, env, pfile, missing)
-    secrets = referenced_values(raw, env)
+    secrets.extend(referenced_values(raw, env))
     portfolio = _validate(PortfolioFile, data, pfile, problems)
+    entries = _entries(portfolio, data)
+    problems.extend(entry_rules(pfile, entries))
     if portfolio is not None:
         problems.extend(_unknown_fields(portfolio, pfile, ()))
-        problems.extend(entry_rules(pfile, portfolio))
         problems.extend(
             ConfigProblem(pfile, m.path, f"environment variable {m.name} is not set")
             for m in missing
@@ -124,7 +139,7 @@ def load_portfolio(arg: str, options: LoadOptions) -> LoadedPortfolio:
 
     bots: list[LoadedBot] = []
     indexes: list[int] = []
-    for i, entry in enumerate(_entries(portfolio, data)):
+    for i, entry in enumerate(entries):
         if entry is None:
             continue
         bot = _load_bot(
@@ -146,7 +161,7 @@ def load_portfolio(arg: str, options: LoadOptions) -> LoadedPortfolio:
         problems.extend(portfolio_rules(pfile, portfolio, bots))
         problems.extend(account_rules(pfile, bots, indexes, options.demo))
     if any(p.severity is Severity.ERROR for p in problems) or portfolio is None:
-        raise ConfigValidationError(problems)
+        raise ConfigValidationError(problems, secrets)
 
     state_file = _output_path(portfolio.portfolio.shared_state_file, path.parent)
     state_path = _store_path(portfolio.state.path, state_file, path.parent)
@@ -210,10 +225,14 @@ def _load_bot(
     secrets.extend(referenced_values(raw, env))
     model = _validate(BotFile, data, bfile, problems)
     if model is None:
+        problems.extend(_raw_indicator_problems(data, bfile))
         return None
     problems.extend(_unknown_fields(model, bfile, ()))
-    indicators, ind_problems = resolve_indicators(model.strategy, bfile)
-    spacing, sp_problems = resolve_spacing(model.strategy, bfile)
+    strategy = model.strategy
+    indicators, ind_problems = resolve_indicators(
+        strategy.indicators, dict(strategy.model_extra or {}), bfile
+    )
+    spacing, sp_problems = resolve_spacing(strategy, bfile)
     problems.extend(ind_problems + sp_problems)
     for venue_block in (model.exchange.model_extra or {}).values():
         secrets.extend(
@@ -245,6 +264,18 @@ def _load_bot(
     if entry.enabled:
         problems.extend(credential_rules(bot, bot_missing, options.demo))
     return bot
+
+
+def _raw_indicator_problems(data: dict[str, Any], file: str) -> list[ConfigProblem]:
+    """Indicator checks on a strategy block whose model failed, so one run reports them too."""
+    strategy = data.get("strategy")
+    if not isinstance(strategy, dict):
+        return []
+    names = strategy.get("indicators", [])
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        return []
+    blocks = {k: v for k, v in strategy.items() if k not in StrategyConfig.model_fields}
+    return resolve_indicators(names, blocks, file)[1]
 
 
 def _validate(

@@ -39,8 +39,12 @@ class ConfigProblem:
 class ConfigValidationError(ConfigError):
     """Raised once with every error found; the warnings seen so far travel along for printing."""
 
-    def __init__(self, problems: Sequence[ConfigProblem]) -> None:
+    def __init__(
+        self, problems: Sequence[ConfigProblem], secret_values: Sequence[str] = ()
+    ) -> None:
         self.problems = tuple(problems)
+        # Values to mask wherever these problems are printed (a secret may sit in a wrong field).
+        self.secret_values = tuple(v for v in secret_values if v)
         errors = [p for p in self.problems if p.severity is Severity.ERROR]
         super().__init__("\n".join(p.render() for p in errors))
 
@@ -95,11 +99,14 @@ _TYPE_WORDS = {
 
 def _message(err: Any, secret: bool) -> str:
     kind = err["type"]
-    got = "" if secret else f" (got {describe_value(err.get('input'))})"
+    value = err.get("input")
+    shown_value = not secret and not isinstance(value, dict | list)
+    got = f" (got {describe_value(value)})" if shown_value else ""
     ctx = err.get("ctx") or {}
     if kind == "missing":
         return "required field is missing"
     if kind in _TYPE_WORDS:
+        got = "" if secret else f" (got {describe_value(value)})"
         return f"expected {_TYPE_WORDS[kind]}{got}"
     if kind == "greater_than":
         return f"must be greater than {ctx.get('gt')}{got}"

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from portfolio_launcher.config.env import MissingVariable
 from portfolio_launcher.config.loaded import LoadedBot
-from portfolio_launcher.config.portfolio_models import AllocationStrategy, PortfolioFile
+from portfolio_launcher.config.portfolio_models import AllocationStrategy, BotEntry, PortfolioFile
 from portfolio_launcher.config.problems import ConfigProblem, Severity
 from portfolio_launcher.config.strategy_resolve import warmup_needs
 
@@ -122,11 +122,16 @@ def portfolio_rules(file: str, pf: PortfolioFile, bots: Sequence[LoadedBot]) -> 
     return problems
 
 
-def entry_rules(file: str, pf: PortfolioFile) -> list[ConfigProblem]:
-    """Checks of the `bots` list alone: unique ids, at least one enabled."""
+def entry_rules(file: str, entries: Sequence[BotEntry | None]) -> list[ConfigProblem]:
+    """Checks of the `bots` list alone: unique ids, at least one enabled.
+
+    `None` stands for an entry that failed validation (already reported).
+    """
     problems: list[ConfigProblem] = []
     first: dict[str, int] = {}
-    for i, entry in enumerate(pf.bots):
+    for i, entry in enumerate(entries):
+        if entry is None:
+            continue
         if entry.bot_id in first:
             problems.append(
                 ConfigProblem(
@@ -137,7 +142,8 @@ def entry_rules(file: str, pf: PortfolioFile) -> list[ConfigProblem]:
             )
         else:
             first[entry.bot_id] = i
-    if not any(e.enabled for e in pf.bots):
+    valid = [e for e in entries if e is not None]
+    if valid and len(valid) == len(entries) and not any(e.enabled for e in valid):
         problems.append(ConfigProblem(file, "bots", "no bot is enabled"))
     return problems
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from portfolio_launcher.config.bot_models import SPACING_ALIASES, StrategyConfig
@@ -37,14 +37,17 @@ LEGACY_NONE = {
 
 
 def resolve_indicators(
-    strategy: StrategyConfig, file: str
+    names: Sequence[str], extras: Mapping[str, Any], file: str
 ) -> tuple[tuple[ResolvedIndicator, ...], list[ConfigProblem]]:
-    """Match every configured name to the catalog and validate its parameter block."""
-    extras: dict[str, Any] = dict(strategy.model_extra or {})
+    """Match every configured name to the catalog and validate its parameter block.
+
+    `extras` are the strategy block's keys that are not model fields: indicator parameter blocks,
+    or unknown fields (warned about).
+    """
     problems: list[ConfigProblem] = []
     resolved: list[ResolvedIndicator] = []
     seen: dict[str, int] = {}
-    for i, name in enumerate(strategy.indicators):
+    for i, name in enumerate(names):
         where = f"strategy.indicators[{i}]"
         spec = lookup(name)
         if spec is None:

@@ -1,0 +1,1 @@
+"""The command line: flags in Go and GNU style, subcommands, terminal rendering."""

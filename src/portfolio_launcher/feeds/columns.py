@@ -84,6 +84,8 @@ def slice_columns(cols: CandleColumns, lo: int, hi: int) -> CandleColumns:
 
 
 def iter_events(cols: CandleColumns, symbol: str, interval: str) -> Iterator[CandleEvent]:
-    """Closed-candle events of every row, in row order."""
-    for candle in cols.to_candles():
-        yield CandleEvent(symbol, interval, candle)
+    """Closed-candle events of every row, in row order (converted in chunks, lazily)."""
+    chunk = 4096
+    for lo in range(0, len(cols), chunk):
+        for candle in slice_columns(cols, lo, lo + chunk).to_candles():
+            yield CandleEvent(symbol, interval, candle)

@@ -1,0 +1,106 @@
+"""`ReplayFeed`: candle files of a folder played back as a CandleFeed (closed candles only)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from portfolio_launcher.core.intervals import interval_ms
+from portfolio_launcher.core.market import Candle, CandleEvent
+from portfolio_launcher.feeds.columns import iter_events, slice_columns
+from portfolio_launcher.feeds.csv_io import (
+    CandleFile,
+    CandleProblem,
+    find_candle_file,
+    read_candle_file,
+)
+from portfolio_launcher.feeds.merge import merge_events, paced_events
+from portfolio_launcher.feeds.pacing import Pacer
+from portfolio_launcher.feeds.protocol import Subscription
+
+
+class ReplayFeed:
+    """Plays `<SYMBOL>-<interval>.csv|.parquet` files from `folder` in market-time order.
+
+    Files are read once and kept in memory. Bad rows are skipped and gaps are not filled: call
+    `load` first to get every problem (the caller decides whether to print them or refuse to
+    start). Only closed candles are emitted, as the files hold nothing else. A stream ends at the
+    end of the data.
+    """
+
+    def __init__(self, folder: Path, pacer: Pacer) -> None:
+        self._folder = folder
+        self._pacer = pacer
+        self._files: dict[Subscription, CandleFile] = {}
+        self._generation = 0
+
+    @property
+    def name(self) -> str:
+        """Feed kind for logs."""
+        return "replay"
+
+    def load(self, subscriptions: Sequence[Subscription]) -> list[CandleProblem]:
+        """Read the files of `subscriptions`; return their gaps and bad rows, file by file.
+
+        Raises ConfigError naming the paths tried when a subscription has no file.
+        """
+        problems: list[CandleProblem] = []
+        for sub in subscriptions:
+            problems.extend(self._file(sub).problems)
+        return problems
+
+    def data_range(self, subscription: Subscription) -> tuple[int, int] | None:
+        """First and last open time of the subscription's good rows, None when it has none."""
+        cols = self._file(subscription).columns
+        if len(cols) == 0:
+            return None
+        return int(cols.time[0]), int(cols.time[-1])
+
+    def stream(
+        self, subscriptions: Sequence[Subscription], start_ms: int, end_ms: int | None = None
+    ) -> AsyncIterator[CandleEvent]:
+        """Closed candles with close time in (`start_ms`, `end_ms`], merged in time order."""
+        generation = self._generation
+        sources = [self._events(sub, start_ms, end_ms) for sub in subscriptions]
+        return paced_events(
+            merge_events(sources),
+            self._pacer,
+            start_ms,
+            lambda: self._generation != generation,
+        )
+
+    async def history(self, subscription: Subscription, end_ms: int, count: int) -> list[Candle]:
+        """Up to `count` candles closing at or before `end_ms` (fewer at the start of the file)."""
+        cols = self._file(subscription).columns
+        length = interval_ms(subscription.interval)
+        stop = int(np.searchsorted(cols.time, end_ms - length, side="right"))
+        return slice_columns(cols, max(stop - count, 0), stop).to_candles()
+
+    def stop(self) -> None:
+        """End every running stream after its current event."""
+        self._generation += 1
+
+    async def close(self) -> None:
+        """Forget the loaded files."""
+        self._files.clear()
+
+    def _file(self, sub: Subscription) -> CandleFile:
+        loaded = self._files.get(sub)
+        if loaded is None:
+            path = find_candle_file(self._folder, sub.symbol, sub.interval)
+            loaded = read_candle_file(path, sub.interval)
+            self._files[sub] = loaded
+        return loaded
+
+    def _events(
+        self, sub: Subscription, start_ms: int, end_ms: int | None
+    ) -> Iterator[CandleEvent]:
+        cols = self._file(sub).columns
+        length = interval_ms(sub.interval)
+        lo = int(np.searchsorted(cols.time, start_ms - length, side="right"))
+        hi = len(cols)
+        if end_ms is not None:
+            hi = int(np.searchsorted(cols.time, end_ms - length, side="right"))
+        return iter_events(slice_columns(cols, lo, max(lo, hi)), sub.symbol, sub.interval)

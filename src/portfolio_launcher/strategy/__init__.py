@@ -1,0 +1,80 @@
+"""The DCA strategy as a pure, deterministic state machine (dca-strategy.md).
+
+The protocol the runtime follows (backtest, demo and live alike):
+
+1. At each candle close call `decide(state, window, fills, ctx)` with the last `window_size`
+   closed candles (`Window`, oldest first), the fills not yet handed over, and a `Context`
+   (params, instrument rules, the margin budget the portfolio grants the bot). Between closes,
+   hand each fill to `on_fill(state, fill, ctx)` as it happens (the paper exchange awaits this
+   before matching the rest of the candle). Both return a `Decision`.
+2. Keep `decision.state` at once (persist it): every placement in it is recorded as a pending
+   order, so a fill that arrives before the venue's answer is already attributed.
+3. Send `decision.intents` in order through the risk gate and the exchange. After each, call
+   `acknowledge(state, IntentResult(intent, outcome))` and keep the state it returns:
+   `ACCEPTED`, `REJECTED` (risk gate or venue refused: the pending record is removed, which leaves
+   the state exactly as if the intent had never been issued) or `GONE` (a cancel found the order
+   no longer open). When a cancel comes back `REJECTED`, report the remaining intents of that
+   batch as `REJECTED` without sending them: the placements after a cancel assume it succeeded.
+   A request that timed out may be resent with the same client order id (ids are idempotent).
+4. Nothing else changes trading state. Fills are the only facts that move the position; an
+   entry that was skipped or refused is reconsidered at the next decision; missing take-profit or
+   ladder orders are re-placed by the next call. `forget_order` drops a record that
+   reconciliation with the venue found neither open nor filled.
+5. `summarize(state, params)` gives the status screens their figures; `BotState.to_json` /
+   `BotState.from_json` persist the state exactly.
+"""
+
+from portfolio_launcher.strategy.fills import acknowledge, apply_fill, forget_order
+from portfolio_launcher.strategy.ids import make_id, parse_id
+from portfolio_launcher.strategy.intents import (
+    CancelOrder,
+    Decision,
+    Intent,
+    IntentResult,
+    Outcome,
+    PlaceOrder,
+)
+from portfolio_launcher.strategy.machine import Context, decide, on_fill
+from portfolio_launcher.strategy.params import (
+    DynamicTpParams,
+    IndicatorParams,
+    SafetyOrders,
+    SpacingKind,
+    SpacingParams,
+    StrategyParams,
+    TpStrategy,
+)
+from portfolio_launcher.strategy.state import BotState, BotStatus, OrderRecord, OrderRole
+from portfolio_launcher.strategy.status import BotSummary, summarize
+from portfolio_launcher.strategy.window import Window
+
+__all__ = [
+    "BotState",
+    "BotStatus",
+    "BotSummary",
+    "CancelOrder",
+    "Context",
+    "Decision",
+    "DynamicTpParams",
+    "IndicatorParams",
+    "Intent",
+    "IntentResult",
+    "OrderRecord",
+    "OrderRole",
+    "Outcome",
+    "PlaceOrder",
+    "SafetyOrders",
+    "SpacingKind",
+    "SpacingParams",
+    "StrategyParams",
+    "TpStrategy",
+    "Window",
+    "acknowledge",
+    "apply_fill",
+    "decide",
+    "forget_order",
+    "make_id",
+    "on_fill",
+    "parse_id",
+    "summarize",
+]

@@ -1,0 +1,227 @@
+"""How fills and intent results change the state: the only two ways trading state moves.
+
+A fill is applied whether or not its order is still recorded (fills may arrive for orders placed
+in an earlier call, or after a cancel raced with them): its role and level are read from the
+client order id. Fills of ids that are not this bot's are ignored (orphans are the runtime's
+reconciliation concern). Entries move the average and trigger a new take-profit plan; sells
+realize PnL against the average; a position that reaches zero ends the cycle.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+from portfolio_launcher.core.market import InstrumentRules
+from portfolio_launcher.core.orders import Fill, Side
+from portfolio_launcher.core.rounding import PriceRounding, floor_to_step, round_price
+from portfolio_launcher.strategy.ids import parse_id
+from portfolio_launcher.strategy.intents import CancelOrder, IntentResult, Outcome, PlaceOrder
+from portfolio_launcher.strategy.params import SafetyOrders, StrategyParams
+from portfolio_launcher.strategy.sizing import notional, size_factor
+from portfolio_launcher.strategy.spacing import ladder_prices
+from portfolio_launcher.strategy.state import (
+    HISTORY_LIMIT,
+    BotState,
+    BotStatus,
+    CycleRecord,
+    LadderLevel,
+    OrderRecord,
+    OrderRole,
+    TpLevel,
+)
+from portfolio_launcher.strategy.take_profit import plan_levels
+
+CYCLE_COMPLETE = "cycle complete"
+
+
+def qty_tolerance(rules: InstrumentRules) -> float:
+    """Quantities closer than this are equal: far below one step, far above float noise."""
+    return rules.qty_step * 1e-6 if rules.qty_step > 0 else 1e-12
+
+
+def _with_record_fill(state: BotState, fill: Fill, rules: InstrumentRules) -> BotState:
+    record = state.order(fill.client_order_id)
+    if record is None:
+        return state
+    filled = record.filled + fill.quantity
+    others = tuple(o for o in state.orders if o.client_order_id != fill.client_order_id)
+    if filled >= record.quantity - qty_tolerance(rules):
+        return replace(state, orders=others)
+    updated = replace(record, filled=filled)
+    return replace(state, orders=(*others, updated))
+
+
+def replan_tp(state: BotState, params: StrategyParams, rules: InstrumentRules) -> BotState:
+    """A fresh take-profit plan for the whole position at its average (new revision)."""
+    percent = state.view.tp_percent if state.view.tp_percent is not None else params.tp_percent
+    plan = plan_levels(params, rules, state.average, state.quantity, percent)
+    return replace(state, tp_plan=plan, tp_revision=state.tp_revision + 1)
+
+
+def _plan_ladder(
+    state: BotState, params: StrategyParams, rules: InstrumentRules, base_price: float
+) -> tuple[LadderLevel, ...]:
+    levels = params.max_dca_levels or 0
+    volatility = state.view.spacing_volatility
+    raw = ladder_prices(
+        params.spacing, base_price, levels, math.nan if volatility is None else volatility
+    )
+    factor = size_factor(params, state.view.confidence)
+    out = []
+    for k, p in enumerate(raw, start=1):
+        price = round_price(p, rules.tick_size, PriceRounding.DOWN)
+        if price <= 0:
+            break
+        qty = floor_to_step(notional(params, k, factor) / price, rules.qty_step)
+        out.append(LadderLevel(k, price, qty))
+    return tuple(out)
+
+
+def _apply_buy(
+    state: BotState,
+    *,
+    fill: Fill,
+    role: OrderRole,
+    level: int,
+    params: StrategyParams,
+    rules: InstrumentRules,
+) -> BotState:
+    quantity = state.quantity + fill.quantity
+    average = (state.quantity * state.average + fill.quantity * fill.price) / quantity
+    started = state.cycle_started if state.in_position else fill.time
+    new = replace(
+        state,
+        quantity=quantity,
+        average=average,
+        last_entry_price=fill.price,
+        level=max(state.level, level),
+        bought_quantity=state.bought_quantity + fill.quantity,
+        cycle_started=started,
+    )
+    if role is OrderRole.BASE and params.safety_orders is SafetyOrders.LADDER and not state.ladder:
+        new = replace(new, ladder=_plan_ladder(new, params, rules, fill.price))
+    return replan_tp(new, params, rules)
+
+
+def _end_cycle(state: BotState, time: int, reason: str, params: StrategyParams) -> BotState:
+    record = CycleRecord(
+        cycle=state.cycle,
+        started=state.cycle_started,
+        ended=time,
+        level=state.level,
+        bought_quantity=state.bought_quantity,
+        realized_pnl=state.cycle_realized,
+        fees=state.cycle_fees,
+        reason=reason,
+    )
+    status, why = (
+        (state.status, state.reason) if params.cycle else (BotStatus.STOPPED, CYCLE_COMPLETE)
+    )
+    return replace(
+        state,
+        status=status,
+        reason=why,
+        cycle=state.cycle + 1,
+        level=0,
+        quantity=0.0,
+        average=0.0,
+        last_entry_price=0.0,
+        bought_quantity=0.0,
+        cycle_started=0,
+        cycle_realized=0.0,
+        cycle_fees=0.0,
+        cycles_completed=state.cycles_completed + 1,
+        tp_plan=(),
+        ladder=(),
+        history=(*state.history, record)[-HISTORY_LIMIT:],
+    )
+
+
+def _apply_sell(
+    state: BotState,
+    *,
+    fill: Fill,
+    record: OrderRecord | None,
+    role: OrderRole,
+    params: StrategyParams,
+    rules: InstrumentRules,
+) -> BotState:
+    sold = min(fill.quantity, state.quantity)
+    pnl = sold * (fill.price - state.average)
+    plan = state.tp_plan
+    if record is not None and record.cycle == state.cycle and record.revision == state.tp_revision:
+        plan = tuple(
+            replace(lv, filled=lv.filled + sold) if lv.index == record.index else lv for lv in plan
+        )
+    new = replace(
+        state,
+        quantity=state.quantity - sold,
+        cycle_realized=state.cycle_realized + pnl,
+        realized_pnl=state.realized_pnl + pnl,
+        tp_plan=plan,
+    )
+    tol = qty_tolerance(rules)
+    if new.quantity <= tol:
+        reason = "stop loss" if role is OrderRole.STOP_LOSS else "take profit"
+        return _end_cycle(new, fill.time, reason, params)
+    planned = sum(lv.remaining for lv in new.tp_plan)
+    if abs(planned - new.quantity) > tol:
+        # A sell outside the current plan (a cancelled TP that filled anyway): cover the rest.
+        return replan_tp(new, params, rules)
+    return new
+
+
+def apply_fill(
+    state: BotState, fill: Fill, params: StrategyParams, rules: InstrumentRules
+) -> BotState:
+    """The state after one fill of this bot's orders (no intents: see `machine.on_fill`)."""
+    parsed = parse_id(fill.client_order_id, state.bot_id)
+    if parsed is None or fill.symbol != params.symbol or fill.quantity <= 0:
+        return state
+    record = state.order(fill.client_order_id)
+    role = record.role if record is not None else parsed.role
+    new = _with_record_fill(state, fill, rules)
+    new = replace(new, fees=new.fees + fill.fee, cycle_fees=new.cycle_fees + fill.fee)
+    if fill.side is Side.BUY:
+        level = parsed.index if parsed.cycle == state.cycle and role.is_entry else 0
+        return _apply_buy(new, fill=fill, role=role, level=level, params=params, rules=rules)
+    return _apply_sell(new, fill=fill, record=record, role=role, params=params, rules=rules)
+
+
+def acknowledge(state: BotState, result: IntentResult) -> BotState:
+    """The state after the runtime reports what became of one intent.
+
+    A refused placement removes its pending record, which leaves the state exactly as if the
+    intent had never been issued; an accepted one marks it acknowledged. A cancel that was
+    accepted, or found the order gone, drops the record; a refused cancel keeps it.
+    """
+    intent = result.intent
+    record = state.order(intent.client_order_id)
+    if record is None:
+        return state
+    others = tuple(o for o in state.orders if o.client_order_id != intent.client_order_id)
+    if isinstance(intent, PlaceOrder):
+        if result.outcome is Outcome.ACCEPTED:
+            acked = replace(record, acknowledged=True)
+            return replace(
+                state,
+                orders=tuple(acked if o is record else o for o in state.orders),
+            )
+        return replace(state, orders=others) if record.filled == 0 else state
+    assert isinstance(intent, CancelOrder)
+    if result.outcome is Outcome.REJECTED:
+        return state
+    return replace(state, orders=others)
+
+
+def forget_order(state: BotState, client_order_id: str) -> BotState:
+    """Drop a record the venue no longer knows (reconciliation found it neither open nor filled)."""
+    return replace(
+        state, orders=tuple(o for o in state.orders if o.client_order_id != client_order_id)
+    )
+
+
+def plan_remaining(plan: tuple[TpLevel, ...]) -> float:
+    """Quantity the take-profit plan still has to sell."""
+    return sum(lv.remaining for lv in plan)

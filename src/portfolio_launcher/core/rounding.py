@@ -1,7 +1,8 @@
 """The one rounding helper for venue steps: quantities floor, prices round to the tick.
 
 Floats are snapped through a decimal representation of the step so that 0.1 + 0.2 style noise
-never turns an exact multiple into the step below it.
+never turns an exact multiple into the step below it. Exact for up to ~1e9 steps (10 BTC in 1e-8
+steps); beyond ~1e12 steps float64 itself cannot tell neighbouring multiples apart.
 """
 
 from __future__ import annotations
@@ -10,8 +11,10 @@ import math
 from decimal import ROUND_FLOOR, ROUND_HALF_EVEN, Decimal
 from enum import Enum
 
-# Relative slack that absorbs binary representation noise (e.g. 0.30000000000000004 / 0.1).
+# Slack, in steps, that absorbs binary noise (0.30000000000000004 / 0.1): a fixed part for small
+# step counts and a relative part for large ones (float division is exact to ~2e-16 relative).
 _EPS = 1e-9
+_REL_EPS = 1e-15
 
 
 class PriceRounding(Enum):
@@ -26,20 +29,24 @@ def _steps(value: float, step: float) -> float:
     return value / step
 
 
+def _slack(n: float) -> float:
+    return _EPS + abs(n) * _REL_EPS
+
+
 def floor_to_step(value: float, step: float) -> float:
     """Largest multiple of `step` that is <= `value` (quantities never round up)."""
     if step <= 0:
         return value
-    n = math.floor(_steps(value, step) + _EPS)
-    return _snap(n, step)
+    x = _steps(value, step)
+    return _snap(math.floor(x + _slack(x)), step)
 
 
 def ceil_to_step(value: float, step: float) -> float:
     """Smallest multiple of `step` that is >= `value`."""
     if step <= 0:
         return value
-    n = math.ceil(_steps(value, step) - _EPS)
-    return _snap(n, step)
+    x = _steps(value, step)
+    return _snap(math.ceil(x - _slack(x)), step)
 
 
 def round_price(price: float, tick: float, mode: PriceRounding = PriceRounding.NEAREST) -> float:
@@ -55,11 +62,12 @@ def round_price(price: float, tick: float, mode: PriceRounding = PriceRounding.N
 
 
 def is_step_multiple(value: float, step: float) -> bool:
-    """True when `value` is a whole number of steps (within float noise)."""
+    """True when `value` is a whole number of steps, judged on the decimal forms (exact)."""
     if step <= 0:
         return True
-    n = _steps(value, step)
-    return abs(n - round(n)) <= 1e-6
+    d_step = Decimal(repr(step))
+    rem = Decimal(repr(value)) % d_step
+    return min(abs(rem), d_step - abs(rem)) <= d_step * Decimal("1e-9")
 
 
 def _snap(n: int | float, step: float) -> float:

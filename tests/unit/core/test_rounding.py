@@ -1,0 +1,67 @@
+"""The one rounding helper: quantities floor, prices meet the tick in the safe direction."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from portfolio_launcher.core.rounding import (
+    PriceRounding,
+    ceil_to_step,
+    floor_to_step,
+    is_step_multiple,
+    round_price,
+)
+
+STEPS = st.sampled_from([1.0, 0.1, 0.01, 0.001, 0.5, 0.25, 1e-8, 5e-7, 10.0])
+
+
+def test_floor_absorbs_float_noise() -> None:
+    assert floor_to_step(0.1 + 0.2, 0.1) == 0.3
+    assert floor_to_step(0.29999, 0.1) == 0.2
+    assert floor_to_step(1.005, 0.01) == 1.0
+
+
+def test_price_directions() -> None:
+    assert round_price(100.123, 0.01, PriceRounding.UP) == 100.13
+    assert round_price(100.127, 0.01, PriceRounding.DOWN) == 100.12
+    assert round_price(100.125, 0.01, PriceRounding.NEAREST) in (100.12, 100.13)
+
+
+@given(st.integers(min_value=0, max_value=10**9), STEPS)
+def test_exact_multiples_stay_put(n: int, step: float) -> None:
+    value = float(Decimal(n) * Decimal(repr(step)))
+    assert floor_to_step(value, step) == value
+    assert ceil_to_step(value, step) == value
+
+
+# Realistic sizes: at most 1e9 steps (e.g. 10 BTC in 1e-8 steps). Beyond ~1e12 steps float64 itself
+# cannot tell neighbouring multiples apart.
+STEP_COUNTS = st.floats(min_value=0, max_value=1e9, allow_nan=False)
+
+
+@given(STEP_COUNTS, STEPS)
+def test_floor_is_a_step_multiple_not_above(count: float, step: float) -> None:
+    value = count * step
+    q = floor_to_step(value, step)
+    assert q <= value + step * 1e-6
+    assert value - q < step * (1 + 1e-6)
+    assert is_step_multiple(q, step)
+
+
+@given(STEP_COUNTS, STEPS)
+def test_ceil_is_a_step_multiple_not_below(count: float, step: float) -> None:
+    value = count * step
+    q = ceil_to_step(value, step)
+    assert q >= value - step * 1e-6
+    assert q - value < step * (1 + 1e-6)
+    assert is_step_multiple(q, step)
+
+
+@pytest.mark.parametrize("step", [0.0, -1.0])
+def test_non_positive_step_leaves_value(step: float) -> None:
+    assert floor_to_step(1.2345, step) == 1.2345
+    assert round_price(1.2345, step) == 1.2345

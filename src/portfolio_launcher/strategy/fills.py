@@ -14,7 +14,12 @@ from dataclasses import replace
 
 from portfolio_launcher.core.market import InstrumentRules
 from portfolio_launcher.core.orders import Fill, Side
-from portfolio_launcher.core.rounding import PriceRounding, floor_to_step, round_price
+from portfolio_launcher.core.rounding import (
+    PriceRounding,
+    floor_to_step,
+    is_step_multiple,
+    round_price,
+)
 from portfolio_launcher.strategy.ids import parse_id
 from portfolio_launcher.strategy.intents import CancelOrder, IntentResult, Outcome, PlaceOrder
 from portfolio_launcher.strategy.params import SafetyOrders, StrategyParams
@@ -40,11 +45,18 @@ def qty_tolerance(rules: InstrumentRules) -> float:
     return rules.qty_step * 1e-6 if rules.qty_step > 0 else 1e-12
 
 
+def snap_qty(value: float, rules: InstrumentRules) -> float:
+    """A quantity summed from whole steps, with float noise removed (others are left alone)."""
+    if rules.qty_step > 0 and is_step_multiple(value, rules.qty_step):
+        return round_price(value, rules.qty_step)
+    return value
+
+
 def _with_record_fill(state: BotState, fill: Fill, rules: InstrumentRules) -> BotState:
     record = state.order(fill.client_order_id)
     if record is None:
         return state
-    filled = record.filled + fill.quantity
+    filled = snap_qty(record.filled + fill.quantity, rules)
     others = tuple(o for o in state.orders if o.client_order_id != fill.client_order_id)
     if filled >= record.quantity - qty_tolerance(rules):
         return replace(state, orders=others)
@@ -87,7 +99,7 @@ def _apply_buy(
     params: StrategyParams,
     rules: InstrumentRules,
 ) -> BotState:
-    quantity = state.quantity + fill.quantity
+    quantity = snap_qty(state.quantity + fill.quantity, rules)
     average = (state.quantity * state.average + fill.quantity * fill.price) / quantity
     started = state.cycle_started if state.in_position else fill.time
     new = replace(
@@ -96,7 +108,7 @@ def _apply_buy(
         average=average,
         last_entry_price=fill.price,
         level=max(state.level, level),
-        bought_quantity=state.bought_quantity + fill.quantity,
+        bought_quantity=snap_qty(state.bought_quantity + fill.quantity, rules),
         cycle_started=started,
     )
     if role is OrderRole.BASE and params.safety_orders is SafetyOrders.LADDER and not state.ladder:
@@ -152,11 +164,14 @@ def _apply_sell(
     plan = state.tp_plan
     if record is not None and record.cycle == state.cycle and record.revision == state.tp_revision:
         plan = tuple(
-            replace(lv, filled=lv.filled + sold) if lv.index == record.index else lv for lv in plan
+            replace(lv, filled=snap_qty(lv.filled + sold, rules))
+            if lv.index == record.index
+            else lv
+            for lv in plan
         )
     new = replace(
         state,
-        quantity=state.quantity - sold,
+        quantity=snap_qty(state.quantity - sold, rules),
         cycle_realized=state.cycle_realized + pnl,
         realized_pnl=state.realized_pnl + pnl,
         tp_plan=plan,

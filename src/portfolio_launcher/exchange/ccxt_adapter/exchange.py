@@ -15,7 +15,6 @@ from portfolio_launcher.core.account import Balance, Category, MarginMode
 from portfolio_launcher.core.clock import Clock
 from portfolio_launcher.core.errors import (
     FatalError,
-    InvalidOrderError,
     OrderNotFoundError,
     RejectedError,
     UnknownSymbolError,
@@ -245,7 +244,7 @@ class CcxtExchange:
             sent = True
             try:
                 raw = await self._call("create order", self._client.create_order, *args)
-            except InvalidOrderError as e:
+            except RejectedError as e:
                 if self._dialect.duplicate_id.search(str(e)):
                     existing = await self._lookup(inst, request.client_order_id)
                     if existing is not None:

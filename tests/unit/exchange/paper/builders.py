@@ -25,7 +25,9 @@ def candle(o: float, h: float, low: float, c: float, t: int = 0) -> Candle:
     return Candle(time=t, open=o, high=h, low=low, close=c, volume=1.0)
 
 
-def limit(cid: str, side: Side, qty: float, price: float, reduce_only: bool = False) -> OrderRequest:
+def limit(
+    cid: str, side: Side, qty: float, price: float, reduce_only: bool = False
+) -> OrderRequest:
     """A limit order request on SYM."""
     return OrderRequest(cid, SYM, side, OrderType.LIMIT, qty, price, reduce_only)
 

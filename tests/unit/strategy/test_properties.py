@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
+from itertools import pairwise
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -85,7 +86,7 @@ spacings = st.one_of(
 def test_thresholds_are_clamped_and_never_decrease(spacing: SpacingParams, vol: float) -> None:
     values = [threshold(spacing, k, vol) for k in range(1, 25)]
     assert all(spacing.min_threshold <= v <= spacing.max_threshold for v in values)
-    assert all(b >= a for a, b in zip(values, values[1:], strict=False))
+    assert all(b >= a for a, b in pairwise(values))
     if spacing.kind.value == "fixed" and (
         spacing.min_threshold <= spacing.base_threshold <= spacing.max_threshold
     ):

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from portfolio_launcher.core.orders import OrderType, Side
 from portfolio_launcher.strategy import (
+    BotState,
     BotStatus,
     CancelOrder,
     Context,
     OrderRole,
     SafetyOrders,
     SpacingParams,
+    decide,
     summarize,
 )
 
-from .builders import Driver, params, places, rules
+from .builders import Driver, accept_all, params, places, rules, window
 
 # Shared settings: base 100 quote, volume_scale 1.5 -> notional 100, 150, 225, 337.5 for
 # levels 0..3; fixed spacing base 0.05, multiplier 1.2 -> threshold(1) = 0.05,
@@ -223,3 +227,32 @@ def test_entry_beyond_budget_is_skipped_with_a_reason() -> None:
     out = d.close(100.0)
     assert out.intents == () and "beyond the budget" in out.notes[0]
     assert d.state.quantity == 0
+
+
+def test_refused_base_order_changes_nothing_and_is_retried_next_candle() -> None:
+    ctx = _ctx()
+    d = Driver(ctx)
+    before = d.state
+    first = decide(before, window([100.0]), (), ctx)
+    base = places(first)[0]
+    refused = accept_all(before, first, reject=frozenset({base.client_order_id}))
+    # Only the decision bookkeeping moved (what the candle measured, the id serial).
+    assert refused == replace(before, view=first.state.view, serial=first.state.serial)
+    retry = places(decide(refused, window([100.0, 99.0]), (), ctx))
+    assert [p.role for p in retry] == [OrderRole.BASE]
+    assert retry[0].client_order_id != base.client_order_id  # a distinct order, a distinct id
+
+
+def test_restart_from_json_resumes_the_same_cycle() -> None:
+    d = Driver(_ctx())
+    for c in (100.0, 94.0):
+        d.close(c)
+    restored = BotState.from_json(d.state.to_json())
+    assert restored == d.state
+    summary = summarize(restored, d.ctx.params)
+    # Level 1 filled at 94: level 2 needs 94 * (1 - 0.06) = 88.36.
+    assert summary.level == 1 and summary.next_dca_price == pytest.approx(88.36)
+    assert summary.tp_prices == tuple(lv.price for lv in restored.tp_plan)
+    a = decide(d.state, window([100.0, 94.0, 88.0]), (), d.ctx)
+    b = decide(restored, window([100.0, 94.0, 88.0]), (), d.ctx)
+    assert a.intents == b.intents and a.state == b.state

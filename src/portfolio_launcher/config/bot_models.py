@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
 from portfolio_launcher.config.types import Integer, Number, SecretValue, between, positive
 from portfolio_launcher.core.intervals import VENUE_INTERVALS
@@ -113,11 +113,11 @@ class StrategyConfig(BaseModel):
     interval: Literal[VENUE_INTERVALS] = "5m"  # type: ignore[valid-type]
     window_size: Annotated[Integer, Field(ge=2, le=100_000)] = 100
     tp_percent: Annotated[Number, between(0, 10, lo_open=True)] = 0.02
-    use_tp_levels: bool = False
-    auto_tp_orders: bool = True
+    use_tp_levels: StrictBool = False
+    auto_tp_orders: StrictBool = True
     tp_levels: Annotated[Integer, Field(ge=1, le=100)] = 5
     tp_quantity: Fraction = 0.2
-    cycle: bool = True
+    cycle: StrictBool = True
     indicators: list[str] = []
     min_confidence: Annotated[Number, between(0, 1)] = 0.5
     safety_orders: Literal["signal", "ladder"] = "signal"
@@ -127,7 +127,7 @@ class StrategyConfig(BaseModel):
     price_threshold: Fraction | None = None
     price_threshold_multiplier: Annotated[Number, between(1, 10)] | None = None
     dynamic_tp: DynamicTp | None = None
-    cancel_orphaned_orders: bool = False
+    cancel_orphaned_orders: StrictBool = False
     data_file: str | None = None
 
     @model_validator(mode="after")
@@ -160,8 +160,8 @@ class VenueCredentials(BaseModel):
     password: SecretValue | None = None
     wallet_address: str | None = None
     private_key: SecretValue | None = None
-    testnet: bool = False
-    demo: bool = False
+    testnet: StrictBool = False
+    demo: StrictBool = False
 
     @model_validator(mode="after")
     def _not_both(self) -> VenueCredentials:
@@ -199,7 +199,7 @@ class BotNotifications(BaseModel):
 
     model_config = _MODEL
 
-    enabled: bool = False
+    enabled: StrictBool = False
     telegram_token: SecretValue | None = None
     telegram_chat: str | None = None
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
 from portfolio_launcher.config.types import (
     Duration,
@@ -36,7 +36,7 @@ class BotEntry(BaseModel):
 
     bot_id: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,32}$")]
     config_file: Annotated[str, Field(min_length=1)]
-    enabled: bool = True
+    enabled: StrictBool = True
     allocation_percentage: Annotated[Number, between(0, 1, lo_open=True)] | None = None
 
 
@@ -45,7 +45,7 @@ class ProfitSharing(BaseModel):
 
     model_config = _MODEL
 
-    enabled: bool = False
+    enabled: StrictBool = False
     method: Literal["equal_weight", "performance_based"] = "equal_weight"
     rebalance_threshold: Annotated[Number, between(0, 1)] = 0.05
 
@@ -81,7 +81,7 @@ class PortfolioSettings(BaseModel):
     max_drawdown_percent: Annotated[Number, between(0, 100, lo_open=True)] = 25.0
     rebalance_frequency: Duration = 4 * 3600.0
     risk_limit_per_bot: Annotated[Number, between(0, 1, lo_open=True)] | None = None
-    emergency_stop_enabled: bool = True
+    emergency_stop_enabled: StrictBool = True
     emergency_action: Literal["close_positions", "cancel_orders"] = "close_positions"
     shutdown_action: Literal["keep_orders", "cancel_orders", "close_positions"] = "keep_orders"
     per_bot_stop_loss: Annotated[Number, between(0, 1, lo_open=True, hi_open=True)] | None = None

@@ -65,7 +65,19 @@ def resolve_indicators(
         resolved.append(
             ResolvedIndicator(spec.name, name, _params_for(spec, extras, file, problems))
         )
+    used_blocks = {b for name in seen for b in _spec(name).blocks}
+    if "sma" in seen:
+        used_blocks.add("ema")  # older files keep the SMA's period there
     for key, value in extras.items():
+        if key in ALL_BLOCKS and key not in used_blocks and isinstance(value, dict):
+            problems.append(
+                ConfigProblem(
+                    file,
+                    f"strategy.{key}",
+                    "not used: its indicator is not in strategy.indicators",
+                    Severity.NOTE,
+                )
+            )
         if key not in ALL_BLOCKS:
             problems.append(
                 ConfigProblem(file, f"strategy.{key}", "unknown field (ignored)", Severity.WARNING)
@@ -77,6 +89,12 @@ def resolve_indicators(
                 )
             )
     return tuple(resolved), problems
+
+
+def _spec(name: str) -> IndicatorSpec:
+    spec = lookup(name)
+    assert spec is not None, name
+    return spec
 
 
 def _params_for(

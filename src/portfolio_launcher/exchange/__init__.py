@@ -1,1 +1,1 @@
-"""Venues: the Exchange protocol, pure candle-path matching, the paper exchange, the ccxt adapter."""
+"""Venues: the Exchange protocol, pure candle-path matching, paper exchange, ccxt adapter."""

@@ -42,7 +42,7 @@ from portfolio_launcher.exchange.ccxt_adapter.parsing import (
     position_from_ccxt,
     rules_from_market,
 )
-from portfolio_launcher.exchange.ccxt_adapter.symbols import to_unified
+from portfolio_launcher.exchange.ccxt_adapter.symbols import split_symbol, to_unified
 from portfolio_launcher.exchange.ccxt_adapter.venues import dialect_for
 from portfolio_launcher.exchange.protocol import FillHandler
 from portfolio_launcher.exchange.retry import RetryPolicy, Sleep, Uniform, retry_async
@@ -133,6 +133,10 @@ class CcxtExchange:
         await self._retrying("load markets", client.load_markets)
         markets: Mapping[str, Any] = client.markets or {}
         unified = to_unified(symbol, category, markets.values())
+        perp_quote = self._dialect.perp_quote
+        if unified not in markets and perp_quote and category is Category.LINEAR:
+            base, _ = split_symbol(symbol)
+            unified = f"{base}/{perp_quote}:{perp_quote}"
         if unified not in markets:
             raise UnknownSymbolError(f"{self.name} does not list {symbol} ({category.value})")
         market = markets[unified]
@@ -224,13 +228,16 @@ class CcxtExchange:
         params: dict[str, Any] = {"clientOrderId": venue_id}
         if request.reduce_only:
             params["reduceOnly"] = True
-        is_limit = request.order_type is OrderType.LIMIT
+        price = request.price if request.order_type is OrderType.LIMIT else None
+        if price is None and self._dialect.market_order_needs_price:
+            ticker = await self._retrying("fetch ticker", self._client.fetch_ticker, inst.unified)
+            price = num(ticker.get("last") or ticker.get("close")) or None
         args = (
             inst.unified,
             request.order_type.value,
             request.side.value,
             request.quantity / inst.contract_size,
-            request.price if is_limit else None,
+            price,
             params,
         )
         sent = False

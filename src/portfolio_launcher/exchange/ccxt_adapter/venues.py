@@ -43,6 +43,10 @@ class VenueDialect:
     lookup_in_lists: bool
     """True: find an order by client id in the open and the closed order lists (bybit's
     unified accounts have no single-order query by client id); False: `fetch_order`."""
+    market_order_needs_price: bool = False
+    """ccxt sends market orders as limit-with-slippage and needs a reference price."""
+    perp_quote: str | None = None
+    """The one quote/settle currency of the venue's perpetuals (`AAVEUSDT` -> `AAVE/USDC:USDC`)."""
 
     def id_params(self, venue_client_id: str) -> dict[str, Any]:
         """Params that address an existing order by its (venue-form) client id."""
@@ -83,6 +87,8 @@ DIALECTS: dict[str, VenueDialect] = {
         duplicate_id=re.compile(r"duplicate", re.I),
         not_modified=_NEVER,
         lookup_in_lists=False,
+        market_order_needs_price=True,
+        perp_quote="USDC",
     ),
 }
 

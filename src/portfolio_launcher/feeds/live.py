@@ -155,6 +155,9 @@ class LiveFeed:
                 rows = await self._next_rows(sub, next_open + step - now)
                 failures = 0
             except RetryableError:
+                # Updates were missed while disconnected: the forming candle's values are stale,
+                # so it is closed from REST (the clock branch) rather than from what we saw.
+                forming = None
                 delays = self._settings.backoff_seconds
                 await self._sleep(delays[min(failures, len(delays) - 1)])
                 failures += 1

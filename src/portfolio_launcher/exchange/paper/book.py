@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
 from portfolio_launcher.core.orders import Order, OrderStatus, OrderType, Side
@@ -73,14 +74,17 @@ class BookEvent:
 
 
 class OrderBook:
-    """Every order ever placed (by client id) and the resting ones per symbol, in creation
-    order. Caches the highest resting buy and lowest resting sell of each symbol so a candle
-    that reaches neither is skipped in O(1)."""
+    """Every order ever placed (by client id) and the resting ones per symbol.
+
+    Resting buys are kept sorted highest price first and sells lowest first (ties by creation
+    sequence): exactly the order in which a path reaches them, so the next event of a segment
+    is one of the two heads and a candle that reaches neither head is skipped in O(1).
+    """
 
     def __init__(self) -> None:
         self._by_client_id: dict[str, OrderState] = {}
-        self._resting: dict[str, list[OrderState]] = {}
-        self._bounds: dict[str, tuple[float, float]] = {}
+        self._buys: dict[str, list[OrderState]] = {}
+        self._sells: dict[str, list[OrderState]] = {}
 
     def get(self, client_order_id: str) -> OrderState | None:
         """Any order (open or closed) with this client id."""
@@ -88,59 +92,67 @@ class OrderBook:
 
     def all_orders(self) -> list[OrderState]:
         """Every order in creation order."""
-        return sorted(self._by_client_id.values(), key=lambda o: o.seq)
+        return sorted(self._by_client_id.values(), key=_by_seq)
 
     def resting(self, symbol: str) -> list[OrderState]:
         """Resting orders of `symbol` in creation order (a copy: safe to mutate the book)."""
-        return list(self._resting.get(symbol, ()))
+        both = self._buys.get(symbol, []) + self._sells.get(symbol, [])
+        return sorted(both, key=_by_seq)
 
     def add(self, order: OrderState) -> None:
         """Record an order; a limit order that is open also rests."""
         self._by_client_id[order.client_order_id] = order
         if order.status is OrderStatus.OPEN and order.order_type is OrderType.LIMIT:
-            self._resting.setdefault(order.symbol, []).append(order)
-            self._bounds.pop(order.symbol, None)
+            side = self._side(order)
+            side.insert(bisect_right(side, _priority(order), key=_priority), order)
 
     def remove(self, order: OrderState) -> None:
         """Take an order off the resting book (filled or cancelled)."""
-        orders = self._resting.get(order.symbol, [])
-        if order in orders:
-            orders.remove(order)
-            self._bounds.pop(order.symbol, None)
+        if order.price is None:
+            return  # market orders never rest
+        side = self._side(order)
+        i = bisect_left(side, _priority(order), key=_priority)
+        if i < len(side) and side[i] is order:
+            del side[i]
 
     def reserved(self, symbol: str) -> tuple[float, float]:
         """Quote margin and base holdings locked by the symbol's resting orders."""
-        orders = self._resting.get(symbol, ())
+        orders = self._buys.get(symbol, []) + self._sells.get(symbol, [])
         return (sum(o.reserved_quote for o in orders), sum(o.reserved_base for o in orders))
 
     def bounds(self, symbol: str) -> tuple[float, float]:
         """(highest resting buy, lowest resting sell); -inf / +inf when there is none."""
-        cached = self._bounds.get(symbol)
-        if cached is None:
-            top_buy, low_sell = -math.inf, math.inf
-            for o in self._resting.get(symbol, ()):
-                if o.side is Side.BUY:
-                    top_buy = max(top_buy, o.limit)
-                else:
-                    low_sell = min(low_sell, o.limit)
-            cached = (top_buy, low_sell)
-            self._bounds[symbol] = cached
-        return cached
+        buys, sells = self._buys.get(symbol), self._sells.get(symbol)
+        return (buys[0].limit if buys else -math.inf, sells[0].limit if sells else math.inf)
 
     def next_event(
         self, symbol: str, cursor: float, end: float, liq_side: int, liq_price: float
     ) -> BookEvent | None:
-        """The first event moving from `cursor` to `end`: the matching module's ordering over
-        the resting orders, with the liquidation trigger (`liq_side` 0: none) going first among
-        equals."""
+        """The first event moving from `cursor` to `end`, by the matching module's ordering;
+        the liquidation trigger (`liq_side` 0: none) goes first among equals."""
         best_key: tuple[int, int, float, int] | None = None
         best: OrderState | None = None
         if liq_side != 0:
             best_key = event_key(liq_side, liq_price, -1, cursor, end)
-        for o in self._resting.get(symbol, ()):
-            key = event_key(o.sign, o.limit, o.seq, cursor, end)
-            if key is not None and (best_key is None or key < best_key):
-                best_key, best = key, o
+        for side in (self._buys.get(symbol), self._sells.get(symbol)):
+            if side:
+                head = side[0]
+                key = event_key(head.sign, head.limit, head.seq, cursor, end)
+                if key is not None and (best_key is None or key < best_key):
+                    best_key, best = key, head
         if best_key is None:
             return None
         return BookEvent(order=best, stage=best_key[0])
+
+    def _side(self, order: OrderState) -> list[OrderState]:
+        books = self._buys if order.side is Side.BUY else self._sells
+        return books.setdefault(order.symbol, [])
+
+
+def _by_seq(order: OrderState) -> int:
+    return order.seq
+
+
+def _priority(order: OrderState) -> tuple[float, int]:
+    """Path order within one side: buys highest first, sells lowest first, then oldest."""
+    return (-order.limit if order.side is Side.BUY else order.limit, order.seq)

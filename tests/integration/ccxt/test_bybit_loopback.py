@@ -10,6 +10,7 @@ import pytest
 from portfolio_launcher.core.account import Category, MarginMode
 from portfolio_launcher.core.errors import (
     AuthenticationError,
+    FatalError,
     InsufficientMarginError,
     InvalidOrderError,
     OrderNotFoundError,
@@ -255,3 +256,16 @@ async def test_secret_never_in_errors_or_logs(
     for text in texts:
         assert API_SECRET not in text
         assert API_KEY not in text
+
+
+async def test_two_bots_on_one_account_share_client_and_markets(bybit: Harness) -> None:
+    second = CcxtExchange(bybit.account, bybit.pool, bybit.clock, sleep=bybit.sleep)
+    try:
+        await bybit.exchange.prepare("AAVEUSDT", Category.LINEAR, 5, MarginMode.ISOLATED)
+        await second.prepare("ETHBTC", Category.SPOT, 1, MarginMode.ISOLATED)
+        with pytest.raises(FatalError):  # each bot sees only the symbols it prepared
+            await second.fetch_open_orders("AAVEUSDT")
+    finally:
+        await second.close()
+    assert len(bybit.pool) == 1
+    assert bybit.venue.count("GET", "/v5/market/instruments-info") == 5

@@ -50,7 +50,8 @@ def _existing_sections() -> dict[str, str]:
 
 
 def main(argv: list[str]) -> int:
-    available = sorted(p.stem.removeprefix("bench_") for p in Path(__file__).parent.glob("bench_*.py"))
+    modules = Path(__file__).parent.glob("bench_*.py")
+    available = sorted(p.stem.removeprefix("bench_") for p in modules)
     wanted = argv or available
     unknown = [w for w in wanted if w not in available]
     if unknown:
@@ -67,9 +68,9 @@ def main(argv: list[str]) -> int:
         print(body, flush=True)
     header = (
         "# Benchmarks\n\n"
-        "Every figure below was produced by `make bench` (the `bench/` folder) on the machine named "
-        "in its section. These machines are shared and noisy: compare ratios measured in the same "
-        "run, not absolute figures across runs.\n"
+        "Every figure below was produced by `make bench` (the `bench/` folder) on the machine "
+        "named in its section. These machines are shared and noisy: compare ratios measured in "
+        "the same run, not absolute figures across runs.\n"
     )
     parts = [header] + [f"<!-- bench:{k} -->\n{sections[k]}\n" for k in sorted(sections)]
     OUT.parent.mkdir(parents=True, exist_ok=True)

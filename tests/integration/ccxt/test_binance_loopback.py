@@ -62,6 +62,8 @@ async def test_orders_balance_position_round_trip(binance: Harness) -> None:
     assert open_order.client_order_id == "bot2-c1-l1"
     position = await ex.fetch_position("ETHUSDC")
     assert (position.size, position.entry_price) == (0.2, 1900.0)
+    assert position.unrealized_pnl == pytest.approx(0.2 * 100.0)
+    assert (await ex.fetch_balance()).equity == pytest.approx(5020.0)
 
     cancelled = await ex.cancel_order("ETHUSDC", "bot2-c1-l1")
     assert cancelled.status is OrderStatus.CANCELLED

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import ccxt
@@ -166,11 +166,45 @@ def position_from_ccxt(
 
 
 def balance_from_ccxt(raw: Mapping[str, Any], currency: str) -> Balance:
-    """The `currency` balance; ccxt's total is the wallet, used is the margin in use."""
+    """The `currency` balance; ccxt's total is the wallet, used is the margin in use.
+
+    ccxt has no unified equity; the venue's own per-currency figure (Bybit `equity`, Binance
+    `marginBalance`: wallet plus unrealized PnL) is taken from `info` when present.
+    """
     total = num((raw.get("total") or {}).get(currency))
     free = num((raw.get("free") or {}).get(currency))
     used = num((raw.get("used") or {}).get(currency))
-    return Balance(currency=currency, wallet=total, equity=total, free=free, used_margin=used)
+    equity = _info_equity(raw.get("info"), currency, depth=6)
+    return Balance(
+        currency=currency,
+        wallet=total,
+        equity=total if equity is None else equity,
+        free=free,
+        used_margin=used,
+    )
+
+
+def _info_equity(info: object, currency: str, depth: int) -> float | None:
+    if depth < 0:
+        return None
+    if isinstance(info, Mapping):
+        if currency in (info.get("coin"), info.get("asset")):
+            for key in _EQUITY_KEYS:
+                if info.get(key) not in (None, ""):
+                    return num(info.get(key))
+        children: Iterable[object] = info.values()
+    elif isinstance(info, list):
+        children = info
+    else:
+        return None
+    for child in children:
+        found = _info_equity(child, currency, depth - 1)
+        if found is not None:
+            return found
+    return None
+
+
+_EQUITY_KEYS = ("equity", "marginBalance")
 
 
 def candles_from_ohlcv(

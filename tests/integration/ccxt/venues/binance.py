@@ -175,11 +175,12 @@ class BinanceVenue(FakeVenue):
 
     def _account(self, p: dict[str, Any]) -> dict[str, Any]:
         im = sum(abs(size) * avg / 5 for size, avg in self.position.values())
+        upnl = sum(size * (self.mark[sym] - avg) for sym, (size, avg) in self.position.items())
         asset = {
             "asset": "USDC",
             "walletBalance": str(self.wallet),
-            "unrealizedProfit": "0",
-            "marginBalance": str(self.wallet),
+            "unrealizedProfit": str(upnl),
+            "marginBalance": str(self.wallet + upnl),
             "maintMargin": "0",
             "initialMargin": str(im),
             "positionInitialMargin": str(im),

@@ -191,8 +191,11 @@ class BybitVenue(FakeVenue):
 
     def _wallet(self, p: dict[str, Any]) -> dict[str, Any]:
         im = sum(abs(size) * avg / 5 for size, avg in self.position.values())
+        upnl = sum(size * (self.mark[sym] - avg) for sym, (size, avg) in self.position.items())
         coin = {
             "coin": "USDT",
+            "equity": str(self.wallet + upnl),
+            "unrealisedPnl": str(upnl),
             "walletBalance": str(self.wallet),
             "totalPositionIM": str(im),
             "totalOrderIM": "0",

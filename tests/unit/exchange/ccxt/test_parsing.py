@@ -8,6 +8,7 @@ import pytest
 from portfolio_launcher.core.errors import FatalError
 from portfolio_launcher.core.orders import OrderStatus, OrderType, Side
 from portfolio_launcher.exchange.ccxt_adapter.parsing import (
+    balance_from_ccxt,
     candles_from_ohlcv,
     order_from_ccxt,
     position_from_ccxt,
@@ -126,3 +127,22 @@ def test_candles_sorted_and_last_forming() -> None:
     assert [c.time for c in candles] == [0, 60_000, 120_000]
     assert [c.closed for c in candles] == [True, True, False]
     assert candles_from_ohlcv(rows, 60_000, now_ms=180_000)[-1].closed
+
+
+def test_balance_takes_equity_from_the_venue_info_when_present() -> None:
+    raw = {
+        "total": {"USDT": 100.0},
+        "free": {"USDT": 80.0},
+        "used": {"USDT": 20.0},
+        "info": {
+            "result": {"list": [{"coin": [{"coin": "BTC"}, {"coin": "USDT", "equity": "97.5"}]}]}
+        },
+    }
+    balance = balance_from_ccxt(raw, "USDT")
+    assert (balance.wallet, balance.equity, balance.free, balance.used_margin) == (
+        100.0,
+        97.5,
+        80.0,
+        20.0,
+    )
+    assert balance_from_ccxt({"total": {"USDC": 5.0}}, "USDC").equity == 5.0

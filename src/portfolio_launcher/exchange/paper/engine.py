@@ -98,12 +98,6 @@ class PaperEngine:
         self.sync_reserved(request.symbol)
         return order
 
-    def books(self, symbol: str | None) -> list[PositionBook]:
-        if symbol is None:
-            return list(self.account.books())
-        b = self.account.book(symbol)
-        return [b] if b is not None else []
-
     def require(self, symbol: str) -> PositionBook:
         b = self.account.book(symbol)
         if b is None:
@@ -203,6 +197,8 @@ class PaperEngine:
         self.book.remove(order)
         self.sync_reserved(order.symbol)
         book = self.require(order.symbol)
+        if book.category is Category.SPOT:
+            margin_price = price  # spot locks what the coins cost, not what was reserved
         qty = order.quantity
         if order.reduce_only:
             qty = min(qty, abs(book.size))

@@ -162,3 +162,15 @@ async def test_snapshot_is_plain_json_and_restores_exactly() -> None:
     assert await copy.fetch_balance() == await ex.fetch_balance()
     assert await copy.fetch_position(SYM) == await ex.fetch_position(SYM)
     assert await copy.fetch_open_orders(SYM) == await ex.fetch_open_orders(SYM)
+
+
+async def test_spot_round_trip_books_cost_and_proceeds() -> None:
+    ex, fills = await ready(balance=150.0, leverage=1.0, category=Category.SPOT, taker_fee=0.001)
+    await ex.create_order(market("buy", Side.BUY, 1.0))
+    assert ex.free_margin() == pytest.approx(150.0 - 100.0 - 0.1)
+    await ex.create_order(limit("sell", Side.SELL, 1.0, 110.0))
+    await ex.process_candle(SYM, candle(100, 111, 99, 110, 60_000))
+    assert [f.client_order_id for f in fills] == ["buy", "sell"]
+    fee = 110.0 * 0.0002
+    assert ex.free_margin() == pytest.approx(150.0 + 10.0 - 0.1 - fee)
+    assert ex.equity() == pytest.approx(ex.free_margin())

@@ -39,7 +39,7 @@ order_op = st.tuples(
 cancel_op = st.tuples(st.just("cancel"), st.integers(0, 40))
 programs = st.lists(st.one_of(candle_op, candle_op, order_op, cancel_op), min_size=1, max_size=45)
 settings_st = st.tuples(
-    st.sampled_from((1.0, 3.0, 10.0, 50.0)),
+    st.sampled_from((1.0, 3.0, 10.0, 50.0, 0.0)),  # 0.0: spot
     st.sampled_from((MarginMode.ISOLATED, MarginMode.CROSS)),
     st.sampled_from((None, 0.0003, -0.0002)),
     st.sampled_from((0.0, 3.0)),
@@ -51,6 +51,7 @@ class Runner:
     """Plays a program on one exchange; a bot-like handler re-places a TP after fills."""
 
     ex: PaperExchange
+    spot: bool = False
     price: float = 100.0
     time: int = 0
     cid_counter: int = 0
@@ -111,8 +112,11 @@ class Runner:
 async def make(setup: tuple[float, MarginMode, float | None, float]) -> Runner:
     leverage, mode, funding, slippage = setup
     ex = PaperExchange(config(1_000.0, funding_rate=funding, slippage_bps=slippage))
-    await ex.prepare(SYM, Category.LINEAR, leverage, mode)
-    runner = Runner(ex)
+    if leverage == 0.0:
+        await ex.prepare(SYM, Category.SPOT, 1.0, MarginMode.ISOLATED)
+    else:
+        await ex.prepare(SYM, Category.LINEAR, leverage, mode)
+    runner = Runner(ex, spot=leverage == 0.0)
     ex.set_fill_handler(SYM, runner.handler)
     await ex.process_candle(SYM, candle(100.0, 100.0, 100.0, 100.0, 0))
     return runner
@@ -151,6 +155,8 @@ async def check_invariants(r: Runner) -> None:
     pos = await ex.fetch_position(SYM)
     tol = 1e-9 * ex.deposits
     assert math.isclose(pos.size, size, rel_tol=1e-9, abs_tol=1e-12)
+    if r.spot:
+        assert pos.size >= -1e-12, "spot went short"
     unrealized = size * (r.price - entry) if size else 0.0
     expected = ex.deposits + realized - fees - ex.funding_paid() + unrealized
     assert math.isclose(ex.equity(), expected, rel_tol=1e-9, abs_tol=tol)
@@ -158,6 +164,8 @@ async def check_invariants(r: Runner) -> None:
     assert math.isclose(ex.fees_paid(), fees, rel_tol=1e-9, abs_tol=tol)
     balance = await ex.fetch_balance()
     assert balance.free >= -tol
+    if (await ex.fetch_balance()).used_margin == 0.0 and pos.size == 0.0:
+        assert math.isclose(balance.free, balance.equity, rel_tol=1e-9, abs_tol=tol)
     # One order per client id, and every order filled at most once.
     ids = [f.client_order_id for f in ex.fills()]
     assert len(ids) == len(set(ids))

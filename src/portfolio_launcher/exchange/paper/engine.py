@@ -99,22 +99,26 @@ class PaperEngine:
         return order
 
     def require(self, symbol: str) -> PositionBook:
+        """The prepared symbol's state; an unprepared one is a fatal unknown symbol."""
         b = self.account.book(symbol)
         if b is None:
             raise UnknownSymbolError(f"{symbol}: not prepared on the paper exchange")
         return b
 
     def next_seq(self) -> int:
+        """Next order/event sequence number: the deterministic tie-breaker of the book."""
         self.seq += 1
         return self.seq
 
     def margin_message(self, request: OrderRequest, needed: float) -> str:
+        """Why an order was refused for margin, with both figures."""
         return (
             f"{request.client_order_id}: needs {needed:.8g} {self.config.quote_currency} of "
             f"margin, {self.account.free():.8g} free"
         )
 
     def taker_price(self, side: int, limit: float | None, reference: float, tick: float) -> float:
+        """Fill price of a taker order at `reference`, with slippage against the taker."""
         slip = self.config.slippage_bps
         raw = (
             market_fill_price(side, reference, slip)
@@ -146,11 +150,13 @@ class PaperEngine:
         order.reserved_quote = needed
 
     def sync_reserved(self, symbol: str) -> None:
+        """Copy the book's exact reservation sums into the account (no running drift)."""
         b = self.account.book(symbol)
         if b is not None:
             b.reserved_quote, b.reserved_base = self.book.reserved(symbol)
 
     def cancel(self, order: OrderState) -> None:
+        """Cancel a resting order and release what it reserved."""
         order.status = OrderStatus.CANCELLED
         self.book.remove(order)
         self.sync_reserved(order.symbol)
@@ -176,6 +182,7 @@ class PaperEngine:
         return low > top_buy and high < low_sell
 
     def liquidation_trigger(self, symbol: str) -> tuple[int, float]:
+        """(side the trigger behaves as, price) of the position's liquidation; (0, 0) none."""
         b = self.account.book(symbol)
         if b is None or b.size == 0.0:
             return 0, 0.0
@@ -185,6 +192,7 @@ class PaperEngine:
         return (BUY if b.size > 0.0 else SELL), liq
 
     def reducible(self, order: OrderState) -> bool:
+        """Whether a reduce-only order still has an opposite position to reduce."""
         b = self.account.book(order.symbol)
         if b is None or b.size == 0.0:
             return False
@@ -272,5 +280,6 @@ class PaperEngine:
             self.account.pay_funding(market.symbol, funding_payment(b.size, mark, rate))
 
     def emit(self, fill: Fill) -> None:
+        """Record a fill and queue it for the symbol's handler."""
         self.fills.append(fill)
         self.pending.setdefault(fill.symbol, deque()).append(fill)

@@ -171,7 +171,7 @@ async def check_invariants(r: Runner) -> None:
     assert len(ids) == len(set(ids))
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(setup=settings_st, program=programs)
 async def test_accounting_invariants_hold_after_every_step(
     setup: tuple[float, MarginMode, float | None, float], program: list[tuple[object, ...]]
@@ -182,7 +182,7 @@ async def test_accounting_invariants_hold_after_every_step(
         await check_invariants(r)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(setup=settings_st, program=programs, cut=st.integers(0, 45))
 async def test_snapshot_restore_gives_the_same_future(
     setup: tuple[float, MarginMode, float | None, float],

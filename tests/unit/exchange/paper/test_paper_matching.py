@@ -167,3 +167,38 @@ async def test_funding_every_eight_hours_at_the_open() -> None:
     assert ex.funding_paid() == pytest.approx(2.0 * 110.0 * 0.0001)
     await ex.process_candle(SYM, candle(110, 110, 110, 110, 8 * h + 300_000))
     assert ex.funding_paid() == pytest.approx(2.0 * 110.0 * 0.0001)
+
+
+async def test_order_filled_inside_a_handler_is_delivered_after_it_returns() -> None:
+    ex, _ = await ready()
+    await ex.create_order(limit("b", Side.BUY, 1.0, 95.0))
+    seen: list[tuple[str, int]] = []
+    depth = [0]
+
+    async def bot(fill: Fill) -> None:
+        depth[0] += 1
+        seen.append((fill.client_order_id, depth[0]))
+        if fill.client_order_id == "b":
+            # Sells at once at the cursor (95), mid-candle, as a taker.
+            order = await ex.create_order(market("out", Side.SELL, 1.0))
+            assert order.status is OrderStatus.FILLED and order.avg_fill_price == 95.0
+        depth[0] -= 1
+
+    ex.set_fill_handler(SYM, bot)
+    await ex.process_candle(SYM, candle(100, 100, 90, 92, 60_000))
+    assert seen == [("b", 1), ("out", 1)]
+    assert ex.realized_pnl(SYM) == 0.0
+
+
+async def test_handler_error_propagates_and_state_stays_consistent() -> None:
+    ex, _ = await ready()
+    await ex.create_order(limit("b", Side.BUY, 1.0, 95.0))
+
+    async def broken(fill: Fill) -> None:
+        raise RuntimeError("bot crashed")
+
+    ex.set_fill_handler(SYM, broken)
+    with pytest.raises(RuntimeError, match="bot crashed"):
+        await ex.process_candle(SYM, candle(100, 100, 90, 92, 60_000))
+    assert (await ex.fetch_position(SYM)).size == 1.0  # the fill was booked before delivery
+    await ex.process_candle(SYM, candle(92, 93, 91, 92, 120_000))  # the venue goes on

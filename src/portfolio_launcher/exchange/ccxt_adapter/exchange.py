@@ -316,6 +316,7 @@ class CcxtExchange:
         """Route the symbol's fills (from now on) to `handler`, polling in the background."""
         self._instrument(symbol)
         self._fills.set_handler(symbol, handler)
+        self._fills.ensure_running()
 
     async def poll_fills(self) -> int:
         """Poll trades once now (the background task does this every interval)."""

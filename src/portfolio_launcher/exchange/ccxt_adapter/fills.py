@@ -41,11 +41,10 @@ class FillPoller:
         self._task: asyncio.Task[None] | None = None
 
     def set_handler(self, symbol: str, handler: FillHandler) -> None:
-        """Route `symbol`'s fills from now on to `handler`; starts polling if a loop runs."""
+        """Route `symbol`'s fills from now on to `handler` (`ensure_running` starts polling)."""
         self._handlers[symbol] = handler
         self._since.setdefault(symbol, self._clock.now_ms())
         self._seen.setdefault(symbol, (set(), deque()))
-        self.ensure_running()
 
     def ensure_running(self) -> None:
         """Start the background task once there are handlers and an event loop."""
@@ -66,12 +65,14 @@ class FillPoller:
             for trade_id, fill in sorted(pairs, key=lambda p: p[1].time):
                 if trade_id in seen:
                     continue
+                # Marked seen only once the handler took it: a handler failure means the fill
+                # comes again on the next poll rather than being lost.
+                await handler(fill)
                 seen.add(trade_id)
                 order.append(trade_id)
                 if len(order) > _SEEN_PER_SYMBOL:
                     seen.discard(order.popleft())
                 self._since[symbol] = max(self._since[symbol], fill.time)
-                await handler(fill)
                 delivered += 1
         return delivered
 

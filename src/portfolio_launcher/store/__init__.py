@@ -1,0 +1,1 @@
+"""The record of truth: the StateStore protocol, its SQLite implementation, the JSON snapshot."""

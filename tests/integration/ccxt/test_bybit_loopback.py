@@ -273,3 +273,20 @@ async def test_two_bots_on_one_account_share_client_and_markets(bybit: Harness) 
         await second.close()
     assert len(bybit.pool) == 1
     assert bybit.venue.count("GET", "/v5/market/instruments-info") == 5
+
+
+@pytest.mark.parametrize(
+    ("qty", "price", "cid"),
+    [
+        (0.001, 90.0, "bot1-c10-l1"),  # below the 0.01 minimum quantity
+        (0.05, 90.0, "bot1-c10-l2"),  # 4.5 USDT, below the 5 USDT minimum value
+        (1.0, 90.0, "x" * 37),  # longer than the venues accept
+    ],
+)
+async def test_orders_below_minimums_are_refused_before_sending(
+    bybit: Harness, qty: float, price: float, cid: str
+) -> None:
+    ex = await prepared(bybit)
+    with pytest.raises(InvalidOrderError):
+        await ex.create_order(limit_buy(cid, qty=qty, price=price))
+    assert bybit.venue.count(*CREATE) == 0

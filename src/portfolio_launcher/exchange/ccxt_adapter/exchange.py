@@ -42,6 +42,7 @@ from portfolio_launcher.exchange.ccxt_adapter.parsing import (
     position_from_ccxt,
     rules_from_market,
 )
+from portfolio_launcher.exchange.ccxt_adapter.preflight import check_request
 from portfolio_launcher.exchange.ccxt_adapter.symbols import split_symbol, to_unified
 from portfolio_launcher.exchange.ccxt_adapter.venues import dialect_for
 from portfolio_launcher.exchange.protocol import FillHandler
@@ -59,6 +60,7 @@ class _Instrument:
     category: Category
     base: str
     contract_size: float
+    rules: InstrumentRules
 
 
 class CcxtExchange:
@@ -140,15 +142,16 @@ class CcxtExchange:
         if unified not in markets:
             raise UnknownSymbolError(f"{self.name} does not list {symbol} ({category.value})")
         market = markets[unified]
+        rules = rules_from_market(symbol, market, client.precisionMode)
         self._instruments[symbol] = _Instrument(
-            symbol, unified, category, str(market.get("base")), contract_size(market)
+            symbol, unified, category, str(market.get("base")), contract_size(market), rules
         )
         if category is not Category.SPOT:
             await self._set_margin_mode(unified, margin_mode, leverage)
             await self._ignoring_not_modified(
                 "set leverage", client.set_leverage, _lever(leverage), unified, {}
             )
-        return rules_from_market(symbol, market, client.precisionMode)
+        return rules
 
     async def _set_margin_mode(self, unified: str, mode: MarginMode, leverage: float) -> None:
         # Bybit's classic accounts switch margin mode together with leverage and require it.
@@ -224,6 +227,7 @@ class CcxtExchange:
         """Create once: after any retryable failure the id is looked up before trying again,
         and a venue's duplicate-id rejection returns the order that already exists."""
         inst = self._instrument(request.symbol)
+        check_request(request, inst.rules)
         venue_id = self._venue_client_id(request.client_order_id)
         params: dict[str, Any] = {"clientOrderId": venue_id}
         if request.reduce_only:

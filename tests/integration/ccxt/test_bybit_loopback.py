@@ -290,3 +290,13 @@ async def test_orders_below_minimums_are_refused_before_sending(
     with pytest.raises(InvalidOrderError):
         await ex.create_order(limit_buy(cid, qty=qty, price=price))
     assert bybit.venue.count(*CREATE) == 0
+
+
+async def test_lagging_lookup_after_timeout_still_never_doubles(bybit: Harness) -> None:
+    ex = await prepared(bybit)
+    bybit.venue.fail_next(*CREATE, Stall(STALL_S))
+    bybit.venue.lagging_queries = 2  # the lookup after the timeout sees neither list yet
+    order = await ex.create_order(limit_buy("bot1-c11-l1"))
+    assert bybit.venue.count(*CREATE) == 2  # the second was refused as a duplicate id
+    assert len(bybit.venue.orders) == 1
+    assert order.order_id == bybit.venue.orders["bot1-c11-l1"].order_id

@@ -17,6 +17,7 @@ from portfolio_launcher.core.errors import (
     FatalError,
     OrderNotFoundError,
     RejectedError,
+    RetryableError,
     UnknownSymbolError,
 )
 from portfolio_launcher.core.intervals import interval_ms
@@ -242,7 +243,6 @@ class CcxtExchange:
             request.side.value,
             request.quantity / inst.contract_size,
             price,
-            params,
         )
         sent = False
 
@@ -254,13 +254,23 @@ class CcxtExchange:
                     return existing
             sent = True
             try:
-                raw = await self._call("create order", self._client.create_order, *args)
+                # A fresh params dict per attempt: the client order id must survive anything
+                # a previous attempt did to its arguments.
+                raw = await self._call(
+                    "create order", self._client.create_order, *args, dict(params)
+                )
             except RejectedError as e:
-                if self._dialect.duplicate_id.search(str(e)):
-                    existing = await self._lookup(inst, request.client_order_id)
-                    if existing is not None:
-                        return existing
-                raise
+                if not self._dialect.duplicate_id.search(str(e)):
+                    raise
+                existing = await self._lookup(inst, request.client_order_id)
+                if existing is not None:
+                    return existing
+                # The venue holds the id but does not show the order yet: ask again later,
+                # never report a refusal for an order that exists.
+                raise RetryableError(
+                    f"{self.name} knows client order id {request.client_order_id} "
+                    "but has not listed the order yet"
+                ) from e
             return self._acknowledged(raw, inst, request)
 
         return await retry_async(

@@ -108,6 +108,7 @@ class BybitVenue(FakeVenue):
         self.wallet = 1000.0
         self.position: dict[str, tuple[float, float]] = {}  # symbol -> (signed size, avg price)
         self.klines: dict[str, list[list[str]]] = {}
+        self.lagging_queries = 0  # order queries that do not see orders yet (replication lag)
         self._seq = 0
 
     # --- test controls -------------------------------------------------------------------
@@ -254,6 +255,9 @@ class BybitVenue(FakeVenue):
         return {"orderId": order.order_id, "orderLinkId": order.link_id}
 
     def _matching(self, p: dict[str, Any], open_only: bool) -> dict[str, Any]:
+        if self.lagging_queries > 0:
+            self.lagging_queries -= 1
+            return {"category": p.get("category"), "list": [], "nextPageCursor": ""}
         rows = [
             o.as_json()
             for o in self.orders.values()

@@ -1,13 +1,15 @@
-"""The mission's main command: `-portfolio FILE [-status] [-detailed] ...`."""
+"""The mission's main command: `-portfolio FILE` runs the portfolio, `-status` shows it."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from portfolio_launcher.app.run import RunOptions
 from portfolio_launcher.cli.common import DEMO, ENV, EXCHANGE, PORTFOLIO, load_from_flags
-from portfolio_launcher.cli.flags import Flag, UsageError, parse
+from portfolio_launcher.cli.flags import Flag, Parsed, UsageError, parse
 from portfolio_launcher.cli.report import EXIT_OK
+from portfolio_launcher.cli.run_ui import run_until_done
 from portfolio_launcher.cli.status_view import status_box
 from portfolio_launcher.cli.terminal import Terminal
 
@@ -24,7 +26,17 @@ FLAGS: tuple[Flag, ...] = (
     ),
     Flag("detailed", "bool", False, "with -status: per-bot details (spacing, take profit)"),
     Flag("monitor", "duration", 30.0, "status update interval while running", "DURATION"),
+    Flag("feed", "str", "", "demo price source: sim, replay or live (default: market_data)", "SRC"),
+    Flag("data", "str", "", "folder of candle files for -feed replay", "DIR"),
+    Flag("speed", "float", None, "simulated-time speed: 1 = real time, 0 = as fast as possible"),
+    Flag("duration", "duration", None, "stop when market time reaches the first start plus D", "D"),
+    Flag("seed", "int", None, "seed of the sim market (default: market_data.seed)", "N"),
+    Flag("state", "str", "", "state store path (default: beside the shared state file)", "PATH"),
+    Flag("log-dir", "str", "logs", "folder for the launcher's and each bot's log file", "DIR"),
+    Flag("log-level", "str", "info", "debug, info, warning or error", "LEVEL"),
 )
+FEEDS = ("sim", "replay", "live")
+LOG_LEVELS = ("debug", "info", "warning", "error")
 
 
 def run(argv: Sequence[str], term: Terminal, cwd: Path, environ: Mapping[str, str]) -> int:
@@ -35,13 +47,46 @@ def run(argv: Sequence[str], term: Terminal, cwd: Path, environ: Mapping[str, st
     monitor = parsed.number("monitor")
     if monitor is not None and monitor <= 0:
         raise UsageError("-monitor must be a positive duration (e.g. 30s)")
-    if not parsed.flag("status"):
-        raise UsageError(
-            "this build shows and validates portfolios only: add -status (or use "
-            "`portfolio-launcher validate`); starting bots is not part of this build"
-        )
+    options = _run_options(parsed, cwd) if not parsed.flag("status") else None
     loaded = load_from_flags(parsed, term, cwd, environ)
     if isinstance(loaded, int):
         return loaded
-    term.out.print(status_box(loaded, detailed=parsed.flag("detailed")))
-    return EXIT_OK
+    if options is None:
+        term.out.print(status_box(loaded, detailed=parsed.flag("detailed")))
+        return EXIT_OK
+    return run_until_done(loaded, options, term, detailed=parsed.flag("detailed"))
+
+
+def _run_options(parsed: Parsed, cwd: Path) -> RunOptions:
+    """Check the run flags before anything starts (exit 2 on a bad one)."""
+    feed = parsed.text("feed").lower()
+    if feed and feed not in FEEDS:
+        raise UsageError(f"invalid -feed {feed!r} (use sim, replay or live)")
+    level = parsed.text("log-level").lower()
+    if level not in LOG_LEVELS:
+        raise UsageError(f"invalid -log-level {level!r} (use {', '.join(LOG_LEVELS)})")
+    speed = parsed.number("speed")
+    if speed is not None and speed < 0:
+        raise UsageError("-speed must be >= 0 (0 = as fast as possible)")
+    duration = parsed.number("duration")
+    if duration is not None and duration <= 0:
+        raise UsageError("-duration must be a positive duration (e.g. 2d, 12h)")
+    seed = parsed.number("seed")
+    if seed is not None and seed < 0:
+        raise UsageError("-seed must be >= 0")
+
+    def path(name: str) -> Path | None:
+        text = parsed.text(name)
+        return None if not text else (Path(text) if Path(text).is_absolute() else cwd / text)
+
+    return RunOptions(
+        feed=feed or None,
+        speed=speed,
+        duration_s=duration,
+        seed=None if seed is None else int(seed),
+        data_dir=path("data"),
+        log_dir=path("log-dir") or cwd / "logs",
+        log_level=level,
+        monitor_s=parsed.number("monitor") or 30.0,
+        state_path=path("state"),
+    )

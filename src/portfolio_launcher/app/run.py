@@ -1,0 +1,282 @@
+"""Running a portfolio: the composition root picks feed, exchange and store, runs the engine."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from portfolio_launcher.app.allocation import initial_allocation
+from portfolio_launcher.app.feeds import BuiltFeed, build_feed, choose_feed
+from portfolio_launcher.app.logs import RunLogs
+from portfolio_launcher.app.snapshot_file import write_view_snapshot
+from portfolio_launcher.app.venues import Venues
+from portfolio_launcher.config.loaded import LoadedBot, LoadedPortfolio
+from portfolio_launcher.core.account import Category, MarginMode
+from portfolio_launcher.feeds.hub import FeedHub, FeedKey
+from portfolio_launcher.feeds.protocol import Subscription
+from portfolio_launcher.runtime.bot_runner import BotRunner, BotSetup
+from portfolio_launcher.runtime.engine import EngineOptions, PortfolioEngine
+from portfolio_launcher.runtime.recorder import StepRecorder
+from portfolio_launcher.runtime.risk_gate import BudgetGate
+from portfolio_launcher.runtime.slots import BotSlot
+from portfolio_launcher.runtime.view import PortfolioBook, PortfolioView, portfolio_view
+from portfolio_launcher.store.protocol import StateStore, StoredState
+from portfolio_launcher.store.sqlite_store import SqliteStore
+from portfolio_launcher.strategy import BotState
+from portfolio_launcher.strategy.from_config import strategy_params
+
+EXIT_OK, EXIT_RUNTIME, EXIT_HALTED = 0, 1, 3
+
+
+@dataclass(frozen=True, slots=True)
+class RunOptions:
+    """The command line's run choices (cli.md, Additions)."""
+
+    feed: str | None = None
+    speed: float | None = None
+    duration_s: float | None = None
+    seed: int | None = None
+    data_dir: Path | None = None
+    log_dir: Path = Path("logs")
+    log_level: str = "info"
+    monitor_s: float = 30.0
+    state_path: Path | None = None
+
+
+class RunUI(Protocol):
+    """What the terminal shows while running (the CLI renders it)."""
+
+    def message(self, text: str) -> None:
+        """A plain line for the user."""
+        ...
+
+    def monitor(self, view: PortfolioView) -> None:
+        """The periodic status (one line, or the full box with -detailed)."""
+        ...
+
+    def final(self, view: PortfolioView) -> None:
+        """The status when the run ends."""
+        ...
+
+
+class MonotonicClock:
+    """Wall time for live feeds."""
+
+    def now_ms(self) -> int:
+        """Milliseconds since the epoch."""
+        return int(time.time() * 1000)
+
+
+StoreFactory = Callable[[Path], StateStore]
+SnapshotWriter = Callable[[Path, PortfolioView], None]
+
+
+async def run_portfolio(
+    portfolio: LoadedPortfolio,
+    options: RunOptions,
+    ui: RunUI,
+    *,
+    open_store: StoreFactory = SqliteStore,
+    write_snapshot: SnapshotWriter = write_view_snapshot,
+) -> int:
+    """Run until the feed ends, `-duration` is reached or a signal asks to stop; the exit code.
+
+    Raises StoreLockedError when another launcher runs this portfolio.
+    """
+    store = open_store(options.state_path or portfolio.state_path)
+    store.acquire(os.getpid())
+    mode = "demo" if portfolio.demo else "live"
+    run = store.start_run(os.getpid(), mode, int(time.time() * 1000))
+    code = EXIT_RUNTIME
+    try:
+        stored = store.load()
+        if stored.halt is not None:
+            ui.message(
+                f"portfolio halted since market time {stored.halt.time_ms}: {stored.halt.reason}; "
+                f"run `portfolio-launcher resume -portfolio {portfolio.shown_path}` after checking"
+            )
+            code = EXIT_HALTED
+            return code
+        code = await _run(
+            portfolio,
+            options=options,
+            ui=ui,
+            store=store,
+            stored=stored,
+            write_snapshot=write_snapshot,
+        )
+        return code
+    finally:
+        store.end_run(run.run_id, code, int(time.time() * 1000))
+        store.close()
+
+
+def _setup(bot: LoadedBot, margin_mode: str) -> BotSetup:
+    return BotSetup(
+        bot_id=bot.bot_id,
+        params=strategy_params(bot),
+        category=Category(bot.category),
+        margin_mode=MarginMode(margin_mode),
+        interval=bot.file.strategy.interval,
+    )
+
+
+async def _run(
+    portfolio: LoadedPortfolio,
+    *,
+    options: RunOptions,
+    ui: RunUI,
+    store: StateStore,
+    stored: StoredState,
+    write_snapshot: SnapshotWriter,
+) -> int:
+    bots = portfolio.enabled_bots
+    cfg = portfolio.file
+    setups = [_setup(b, cfg.portfolio.margin_mode) for b in bots]
+    subs = [Subscription(s.params.symbol, s.interval) for s in setups]
+    choice = choose_feed(
+        portfolio,
+        feed=options.feed,
+        speed=options.speed,
+        seed=options.seed,
+        data_dir=options.data_dir,
+    )
+    built = await build_feed(portfolio, choice, subs, MonotonicClock())
+    for problem in built.problems:
+        ui.message(f"data: {problem}")
+    logs = RunLogs(
+        options.log_dir, options.log_level, [b.bot_id for b in bots], list(portfolio.secret_values)
+    )
+    try:
+        return await _run_engine(
+            portfolio,
+            options=options,
+            ui=ui,
+            store=store,
+            stored=stored,
+            write_snapshot=write_snapshot,
+            setups=setups,
+            built=built,
+            logs=logs,
+        )
+    finally:
+        logs.close()
+        await built.feed.close()
+        for client in built.clients:
+            await client.close()
+
+
+async def _run_engine(
+    portfolio: LoadedPortfolio,
+    *,
+    options: RunOptions,
+    ui: RunUI,
+    store: StateStore,
+    stored: StoredState,
+    write_snapshot: SnapshotWriter,
+    setups: list[BotSetup],
+    built: BuiltFeed,
+    logs: RunLogs,
+) -> int:
+    cfg = portfolio.file
+    venues = Venues(portfolio, stored)
+    book = PortfolioBook(cfg.portfolio.total_balance, initial_allocation(portfolio))
+    if stored.portfolio_doc is not None:
+        book.restore(stored.portfolio_doc)
+
+    def listen(source: str, level: int, message: str) -> None:
+        if source in logs.bots:
+            logs.bot(source, level, message)
+        else:
+            logs.launcher.log(level, "%s", message)
+
+    recorder = StepRecorder(listen)
+    gate = BudgetGate()
+    slots: list[BotSlot] = []
+    for setup in setups:
+        state_doc = stored.bot_states.get(setup.bot_id)
+        runner = BotRunner(
+            setup,
+            exchange=venues.exchange_for(setup.bot_id),
+            gate=gate,
+            recorder=recorder,
+            budget=book.budget,
+            state=BotState.from_json(state_doc) if state_doc else None,
+        )
+        runtime_doc = stored.bot_runtime.get(setup.bot_id)
+        if runtime_doc:
+            runner.restore_runtime(runtime_doc)
+        slots.append(BotSlot(runner, max_restarts=cfg.monitoring.max_restarts))
+
+    first = stored.first_start_market_ms
+    if first is None:
+        first = built.start_ms
+        store.set_first_start(first)
+    start = stored.market_time_ms if stored.market_time_ms is not None else first
+    end = None if options.duration_s is None else first + int(options.duration_s * 1000)
+    if end is not None and start >= end:
+        ui.message("the portfolio already reached the end of -duration; nothing to do")
+        return EXIT_OK
+
+    hub = FeedHub({built.venue: built.feed})
+    started = time.monotonic()
+
+    def view() -> PortfolioView:
+        return portfolio_view(
+            description=cfg.description,
+            book=book,
+            slots=slots,
+            market_time_ms=engine.committed_ms,
+            started=started,
+            alerts=recorder.alert_count,
+        )
+
+    def portfolio_doc() -> str:
+        book.observe(slots)
+        return book.to_json()
+
+    engine = PortfolioEngine(
+        slots=slots,
+        hub=hub,
+        store=store,
+        recorder=recorder,
+        matcher=venues.paper,
+        options=EngineOptions(
+            venue=built.venue,
+            start_ms=start,
+            end_ms=end,
+            snapshot_every_s=cfg.monitoring.sync_interval,
+            monitor_every_s=options.monitor_s,
+        ),
+        on_snapshot=lambda: write_snapshot(portfolio.shared_state_file, view()),
+        on_monitor=lambda: ui.monitor(view()),
+        portfolio_doc=portfolio_doc,
+    )
+    for slot in slots:
+        venues.exchange_for(slot.bot_id).set_fill_handler(
+            slot.runner.symbol, engine.guard_fills(slot)
+        )
+    for slot, setup in zip(slots, setups, strict=True):
+        key = FeedKey(built.venue, setup.params.symbol, setup.interval)
+        slot.runner.warm_up(await hub.history(key, start, setup.params.window_size))
+    await engine.start_all(start)
+
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, engine.request_stop)
+    try:
+        where = "demo, paper exchange" if portfolio.demo else "LIVE, real venues"
+        ui.message(f"running {len(slots)} bots on the {built.venue} feed ({where})")
+        await engine.run()
+    finally:
+        await venues.close()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+    ui.final(view())
+    return EXIT_OK

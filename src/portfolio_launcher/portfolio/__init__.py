@@ -1,0 +1,1 @@
+"""Portfolio maths, pure: per-bot books, allocation, rebalancing, the risk rules."""

@@ -1,0 +1,1 @@
+"""Async orchestration: bot runners, the portfolio engine loop, supervision, shutdown."""

@@ -1,0 +1,254 @@
+"""One bot at work: feeds the strategy its window, sends intents through the gate, books fills.
+
+The runner follows the strategy package's protocol exactly (see `portfolio_launcher.strategy`):
+keep each decision's state at once, send intents in order, acknowledge each, and hand fills back.
+Fills that arrive while the runner is sending (a market order filled inside `create_order`) are
+queued and handled when the batch is done, so the strategy is never re-entered mid-batch.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from portfolio_launcher.core.account import Category, MarginMode
+from portfolio_launcher.core.errors import OrderNotFoundError, RejectedError
+from portfolio_launcher.core.market import Candle, InstrumentRules
+from portfolio_launcher.core.orders import Fill, Order, OrderRequest
+from portfolio_launcher.exchange.protocol import Exchange
+from portfolio_launcher.portfolio.book import Book
+from portfolio_launcher.runtime.recorder import StepRecorder
+from portfolio_launcher.runtime.risk_gate import OrderCheck, RiskGate
+from portfolio_launcher.runtime.window_buffer import WindowBuffer
+from portfolio_launcher.strategy import (
+    BotState,
+    BotStatus,
+    CancelOrder,
+    Context,
+    Decision,
+    IntentResult,
+    Outcome,
+    PlaceOrder,
+    StrategyParams,
+    acknowledge,
+    decide,
+    on_fill,
+)
+from portfolio_launcher.strategy.machine import committed_margin
+
+ERROR_WINDOW_S = 300.0
+
+
+@dataclass
+class RunnerHealth:
+    """What the monitor reads: heartbeat, error counts, last error (wall clock, monotonic)."""
+
+    last_beat: float = field(default_factory=time.monotonic)
+    errors: deque[float] = field(default_factory=deque)
+    total_errors: int = 0
+    last_error: str = ""
+
+    def beat(self) -> None:
+        """The bot finished a loop."""
+        self.last_beat = time.monotonic()
+
+    def error(self, message: str) -> None:
+        """Count an error in the sliding window."""
+        now = time.monotonic()
+        self.errors.append(now)
+        self.total_errors += 1
+        self.last_error = message
+        while self.errors and self.errors[0] < now - ERROR_WINDOW_S:
+            self.errors.popleft()
+
+
+@dataclass(frozen=True, slots=True)
+class BotSetup:
+    """Everything fixed about a bot for the life of a run."""
+
+    bot_id: str
+    params: StrategyParams
+    category: Category
+    margin_mode: MarginMode
+    interval: str
+
+
+class BotRunner:
+    """Drives one bot's strategy against its exchange; the engine calls `on_close`."""
+
+    def __init__(
+        self,
+        setup: BotSetup,
+        *,
+        exchange: Exchange,
+        gate: RiskGate,
+        recorder: StepRecorder,
+        budget: Callable[[str], float],
+        state: BotState | None = None,
+        book: Book | None = None,
+    ) -> None:
+        self.setup = setup
+        self._exchange = exchange
+        self._gate = gate
+        self._recorder = recorder
+        self._budget = budget
+        self.state = state or BotState(bot_id=setup.bot_id)
+        self.book = book or Book()
+        self.window = WindowBuffer(setup.params.window_size)
+        self.rules: InstrumentRules | None = None
+        self.health = RunnerHealth()
+        self.mark = 0.0
+        self.market_time = 0
+        self._busy = False
+        self._pending_fills: deque[Fill] = deque()
+
+    @property
+    def bot_id(self) -> str:
+        """The bot's id."""
+        return self.setup.bot_id
+
+    @property
+    def symbol(self) -> str:
+        """The bot's symbol."""
+        return self.setup.params.symbol
+
+    async def start(self) -> None:
+        """Prepare the venue (leverage, margin mode, rules). The composition root routes the
+        symbol's fills to `handle_fill` (through the engine's guard)."""
+        p = self.setup.params
+        self.rules = await self._exchange.prepare(
+            p.symbol, self.setup.category, p.leverage, self.setup.margin_mode
+        )
+
+    def warm_up(self, candles: list[Candle]) -> None:
+        """Fill the window from history before the first live candle."""
+        for candle in candles:
+            self.window.append(candle)
+        if candles:
+            self.mark = candles[-1].close
+
+    def context(self) -> Context:
+        """The strategy's context now (the budget can change between calls)."""
+        assert self.rules is not None, "start() first"
+        return Context(self.setup.params, self.rules, self._budget(self.bot_id))
+
+    async def on_close(self, candle: Candle, market_time: int) -> None:
+        """A closed candle of the bot's interval: decide at its close and act."""
+        self.window.append(candle)
+        self.mark = candle.close
+        self.market_time = market_time
+        if self.state.status is BotStatus.ACTIVE and len(self.window) > 0:
+            decision = decide(self.state, self.window.window(), (), self.context())
+            await self._act(decision)
+        self._recorder.touch(self.bot_id)
+        self.health.beat()
+
+    async def handle_fill(self, fill: Fill) -> None:
+        """The exchange's fill handler (awaited by the paper exchange mid-candle)."""
+        self._book_fill(fill)
+        if self._busy:
+            self._pending_fills.append(fill)
+            return
+        await self._react(fill)
+
+    def _book_fill(self, fill: Fill) -> None:
+        self.book = self.book.with_fill(fill)
+        self._recorder.fill(self.bot_id, fill)
+
+    async def _react(self, fill: Fill) -> None:
+        await self._act(on_fill(self.state, fill, self.context()))
+        while self._pending_fills:
+            queued = self._pending_fills.popleft()
+            await self._act(on_fill(self.state, queued, self.context()))
+
+    async def _act(self, decision: Decision) -> None:
+        """Send a decision's intents in order, acknowledging each (the strategy's protocol)."""
+        self.state = decision.state
+        self._busy = True
+        try:
+            aborted = False
+            for intent in decision.intents:
+                if aborted:
+                    self.state = acknowledge(self.state, IntentResult(intent, Outcome.REJECTED))
+                    continue
+                if isinstance(intent, PlaceOrder):
+                    outcome = await self._place(intent)
+                else:
+                    outcome = await self._cancel(intent)
+                    aborted = outcome is Outcome.REJECTED
+                self.state = acknowledge(self.state, IntentResult(intent, outcome))
+        finally:
+            self._busy = False
+        while self._pending_fills:
+            queued = self._pending_fills.popleft()
+            await self._act(on_fill(self.state, queued, self.context()))
+
+    async def _place(self, intent: PlaceOrder) -> Outcome:
+        req = intent.request
+        check = OrderCheck(
+            bot_id=self.bot_id,
+            request=req,
+            reference_price=self.mark,
+            leverage=self.setup.params.leverage,
+            margin_in_use=committed_margin(self.state, self.setup.params)
+            - self._own_margin(intent),
+            budget=self._budget(self.bot_id),
+        )
+        verdict = self._gate.review(check)
+        if not verdict.accepted:
+            self._recorder.order(
+                self.bot_id, req, "risk_rejected", self.market_time, verdict.reason
+            )
+            return Outcome.REJECTED
+        try:
+            await self._exchange.create_order(req)
+        except RejectedError as e:
+            self._recorder.order(self.bot_id, req, "rejected", self.market_time, str(e))
+            return Outcome.REJECTED
+        self._recorder.order(self.bot_id, req, "placed", self.market_time)
+        return Outcome.ACCEPTED
+
+    def _own_margin(self, intent: PlaceOrder) -> float:
+        """The intent is already in the state as pending: don't count it twice at the gate."""
+        req = intent.request
+        if req.reduce_only:
+            return 0.0
+        price = req.price if req.price is not None else self.mark
+        return req.quantity * price / self.setup.params.leverage
+
+    async def _cancel(self, intent: CancelOrder) -> Outcome:
+        try:
+            order = await self._exchange.cancel_order(intent.symbol, intent.client_order_id)
+        except OrderNotFoundError:
+            return Outcome.GONE
+        except RejectedError:
+            return Outcome.REJECTED
+        self._recorder.order(self.bot_id, _request_of(order), "cancelled", self.market_time)
+        return Outcome.ACCEPTED
+
+    def documents(self) -> tuple[str, str]:
+        """The strategy state and the runner's own state as JSON, for the store."""
+        runtime: dict[str, Any] = {"book": self.book.to_dict(), "mark": self.mark}
+        return self.state.to_json(), json.dumps(runtime, sort_keys=True)
+
+    def restore_runtime(self, doc: str) -> None:
+        """Inverse of the runtime half of `documents`."""
+        data = json.loads(doc)
+        self.book = Book.from_dict(data["book"])
+        self.mark = float(data["mark"])
+
+
+def _request_of(order: Order) -> OrderRequest:
+    return OrderRequest(
+        client_order_id=order.client_order_id,
+        symbol=order.symbol,
+        side=order.side,
+        order_type=order.order_type,
+        quantity=order.quantity,
+        price=order.price,
+        reduce_only=order.reduce_only,
+    )

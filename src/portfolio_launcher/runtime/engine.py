@@ -1,0 +1,262 @@
+"""The portfolio's main loop: candles in, the paper exchange matched, bots decided, steps committed.
+
+One engine serves demo and live (and later backtests): the feed, the exchange and the store are
+passed in. Events arrive in market-time order from the feed hub; all events of one market time
+form a step, and a step is committed to the store in one transaction when the next step begins.
+A crash therefore loses at most the step in progress, which the next start replays from the
+store's market time; with a deterministic feed the replay is exact.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from portfolio_launcher.core.market import Candle, CandleEvent
+from portfolio_launcher.core.orders import Fill
+from portfolio_launcher.feeds.hub import FeedHub, FeedKey
+from portfolio_launcher.feeds.protocol import event_time_ms
+from portfolio_launcher.runtime.recorder import StepRecorder
+from portfolio_launcher.runtime.slots import BotSlot, Lifecycle
+from portfolio_launcher.store.protocol import CommitBatch, StateStore
+from portfolio_launcher.strategy import BotStatus
+
+YIELD_EVERY_S = 0.02
+
+
+class CandleMatcher(Protocol):
+    """The paper exchange's part in the loop: match resting orders along each candle's path."""
+
+    async def process_candle(
+        self, symbol: str, candle: Candle, interval: str | None = None
+    ) -> None:
+        """Walk the candle's price path, delivering fills to the bots."""
+        ...
+
+    def snapshot(self) -> dict[str, Any]:
+        """The exchange's whole state as plain JSON values."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class EngineOptions:
+    """Where the run starts and ends in market time, and its wall-clock cadences."""
+
+    venue: str
+    start_ms: int
+    end_ms: int | None
+    snapshot_every_s: float
+    monitor_every_s: float
+    stop_grace_s: float = 1.0
+
+
+class PortfolioEngine:
+    """Runs every bot slot on the hub's events until the feed ends or a stop is requested."""
+
+    def __init__(
+        self,
+        *,
+        slots: Sequence[BotSlot],
+        hub: FeedHub,
+        store: StateStore,
+        recorder: StepRecorder,
+        matcher: CandleMatcher | None,
+        options: EngineOptions,
+        on_snapshot: Callable[[], None],
+        on_monitor: Callable[[], None],
+        portfolio_doc: Callable[[], str],
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.slots = list(slots)
+        self._hub = hub
+        self._store = store
+        self._recorder = recorder
+        self._matcher = matcher
+        self._options = options
+        self._on_snapshot = on_snapshot
+        self._on_monitor = on_monitor
+        self._portfolio_doc = portfolio_doc
+        self._monotonic = monotonic
+        self.step_ms: int | None = None
+        self.committed_ms: int | None = None
+        self._stop_requested = False
+        self._finished = False
+        self._last_yield = monotonic()
+        self._last_snapshot = monotonic()
+        self._by_key: dict[FeedKey, list[BotSlot]] = {}
+
+    @property
+    def stopping(self) -> bool:
+        """A graceful stop was asked for."""
+        return self._stop_requested
+
+    def request_stop(self) -> None:
+        """Finish the step in progress, commit it, and end (SIGINT/SIGTERM, -duration, halt)."""
+        if self._stop_requested:
+            return
+        self._stop_requested = True
+        # A paced or live feed may not deliver the next step soon: end after a short grace.
+        asyncio.get_running_loop().call_later(self._options.stop_grace_s, self._hub.stop)
+
+    async def run(self) -> None:
+        """Subscribe every slot, stream, and commit the last step when the stream ends."""
+        for slot in self.slots:
+            setup = slot.runner.setup
+            key = FeedKey(self._options.venue, setup.params.symbol, setup.interval)
+            if key not in self._by_key:
+                self._by_key[key] = []
+                self._hub.subscribe(key, self._handler(key))
+            self._by_key[key].append(slot)
+        monitor = asyncio.create_task(self._monitor_loop())
+        try:
+            await self._hub.run(self._options.start_ms, self._options.end_ms)
+        finally:
+            monitor.cancel()
+            if self.step_ms is not None and self.step_ms != self.committed_ms:
+                self._commit()
+            self._on_snapshot()
+
+    def _handler(self, key: FeedKey) -> Callable[[CandleEvent], Awaitable[None]]:
+        async def handle(event: CandleEvent) -> None:
+            await self._on_event(key, event)
+
+        return handle
+
+    async def _on_event(self, key: FeedKey, event: CandleEvent) -> None:
+        if self._finished:
+            return
+        t = event_time_ms(event)
+        if self.step_ms is not None and t > self.step_ms:
+            self._commit()
+            if self._stop_requested:
+                # The step before is complete and committed: end here, at a step boundary.
+                self._finished = True
+                self._hub.stop()
+                return
+        self.step_ms = t
+        candle = event.candle
+        if self._matcher is not None:
+            await self._matcher.process_candle(key.symbol, candle, key.interval)
+        if candle.closed:
+            for slot in self._by_key[key]:
+                await self._drive(slot, candle, t)
+        now = self._monotonic()
+        if now - self._last_yield >= YIELD_EVERY_S:
+            # Let signal handlers and the monitor run even when the feed never waits.
+            self._last_yield = now
+            await asyncio.sleep(0)
+
+    async def _drive(self, slot: BotSlot, candle: Candle, market_time: int) -> None:
+        runner = slot.runner
+        if slot.status is Lifecycle.STOPPED:
+            return
+        if slot.needs_start:
+            runner.window.append(candle)
+            if not slot.can_try():
+                return
+            await self._start(slot, market_time)
+            return
+        try:
+            await runner.on_close(candle, market_time)
+        except Exception as e:  # the supervisor's one broad except: record, count, restart
+            self._crashed(slot, e, market_time)
+            return
+        if runner.state.status is BotStatus.STOPPED:
+            slot.stopped(runner.state.reason or "stopped")
+            self._recorder.alert(
+                "info",
+                slot.bot_id,
+                "bot_stopped",
+                f"{slot.bot_id} stopped: {slot.reason}",
+                market_time,
+            )
+
+    async def start_all(self, market_time: int) -> None:
+        """Start every slot once before the first candle (a failing bot does not stop others)."""
+        for slot in self.slots:
+            await self._start(slot, market_time)
+
+    async def _start(self, slot: BotSlot, market_time: int) -> None:
+        restarting = slot.failures > 0
+        try:
+            await slot.runner.start()
+        except Exception as e:
+            self._crashed(slot, e, market_time)
+            return
+        slot.started()
+        if restarting:
+            slot.restarts += 1
+            self._recorder.alert(
+                "info",
+                slot.bot_id,
+                "bot_restarted",
+                f"{slot.bot_id} restarted (attempt {slot.failures})",
+                market_time,
+            )
+        else:
+            self._recorder.alert(
+                "info", slot.bot_id, "bot_started", f"{slot.bot_id} started", market_time
+            )
+
+    def _crashed(self, slot: BotSlot, error: Exception, market_time: int) -> None:
+        message = f"{type(error).__name__}: {error}"
+        again = slot.failed(message)
+        if again:
+            delay = max(0.0, slot.retry_at - self._monotonic())
+            text = f"{slot.bot_id} failed ({message}); retrying in {delay:.0f}s"
+            level = "warning"
+        else:
+            text = f"{slot.bot_id} failed {slot.failures} times ({message}); giving up"
+            level = "critical"
+        self._recorder.alert(level, slot.bot_id, "bot_error", text, market_time)
+        self._recorder.touch(slot.bot_id)
+
+    def guard_fills(self, slot: BotSlot) -> Callable[[Fill], Awaitable[None]]:
+        """A fill handler that turns a runner's error into a crash of that bot only."""
+
+        async def handle(fill: Fill) -> None:
+            try:
+                await slot.runner.handle_fill(fill)
+            except Exception as e:
+                self._crashed(slot, e, self.step_ms or fill.time)
+
+        return handle
+
+    def _commit(self) -> None:
+        assert self.step_ms is not None
+        orders, fills, ledger, alerts, dirty = self._recorder.drain()
+        states: dict[str, str] = {}
+        runtime: dict[str, str] = {}
+        for slot in self.slots:
+            if slot.bot_id in dirty:
+                states[slot.bot_id], runtime[slot.bot_id] = slot.runner.documents()
+        exchange_doc = (
+            json.dumps(self._matcher.snapshot(), sort_keys=True) if self._matcher else None
+        )
+        self._store.commit(
+            CommitBatch(
+                market_time_ms=self.step_ms,
+                bot_states=states,
+                bot_runtime=runtime,
+                portfolio_doc=self._portfolio_doc(),
+                exchange_doc=exchange_doc,
+                orders=orders,
+                fills=fills,
+                ledger=ledger,
+                alerts=alerts,
+            )
+        )
+        self.committed_ms = self.step_ms
+        now = self._monotonic()
+        if now - self._last_snapshot >= self._options.snapshot_every_s:
+            self._last_snapshot = now
+            self._on_snapshot()
+
+    async def _monitor_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self._options.monitor_every_s)
+            self._on_monitor()

@@ -1,0 +1,90 @@
+"""Collects what one market step changed, for one atomic commit to the state store."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from portfolio_launcher.core.orders import Fill, OrderRequest
+from portfolio_launcher.store.protocol import AlertRecord, FillRecord, LedgerEntry, OrderEvent
+
+Listener = Callable[[str, int, str], None]
+"""(source, logging level, message): where recorded events are also logged."""
+
+_LEVELS = {"info": logging.INFO, "warning": logging.WARNING, "critical": logging.CRITICAL}
+
+
+class StepRecorder:
+    """Append-only buffers for the current step; `drain()` hands them over and starts anew."""
+
+    def __init__(self, listener: Listener | None = None) -> None:
+        self._listener = listener
+        self.orders: list[OrderEvent] = []
+        self.fills: list[FillRecord] = []
+        self.ledger: list[LedgerEntry] = []
+        self.alerts: list[AlertRecord] = []
+        self.dirty_bots: set[str] = set()
+        self.alert_count = 0
+
+    def order(
+        self, bot_id: str, request: OrderRequest, status: str, time_ms: int, reason: str = ""
+    ) -> None:
+        """Record an order's placement, refusal or cancellation."""
+        self.orders.append(
+            OrderEvent(
+                bot_id=bot_id,
+                client_order_id=request.client_order_id,
+                symbol=request.symbol,
+                side=request.side.value,
+                order_type=request.order_type.value,
+                quantity=request.quantity,
+                price=request.price,
+                reduce_only=request.reduce_only,
+                status=status,
+                market_time_ms=time_ms,
+                reason=reason,
+            )
+        )
+        self.dirty_bots.add(bot_id)
+        if self._listener is not None:
+            price = "market" if request.price is None else f"{request.price:g}"
+            why = f" ({reason})" if reason else ""
+            self._listener(
+                bot_id,
+                logging.INFO if status in ("placed", "cancelled") else logging.WARNING,
+                f"order {status}: {request.side.value} {request.quantity:g} {request.symbol} @ "
+                f"{price} [{request.client_order_id}]{why}",
+            )
+
+    def fill(self, bot_id: str, fill: Fill) -> None:
+        """Record a fill and the fee it cost."""
+        self.fills.append(FillRecord(bot_id, fill))
+        if fill.fee:
+            self.ledger.append(LedgerEntry(bot_id, "fee", -fill.fee, fill.time))
+        self.dirty_bots.add(bot_id)
+        if self._listener is not None:
+            self._listener(
+                bot_id,
+                logging.INFO,
+                f"fill: {fill.side.value} {fill.quantity:g} {fill.symbol} @ {fill.price:g} "
+                f"fee {fill.fee:.6g} [{fill.client_order_id}]",
+            )
+
+    def alert(self, level: str, source: str, code: str, message: str, time_ms: int) -> None:
+        """Record an alert raised during the step."""
+        self.alerts.append(AlertRecord(level, source, code, message, time_ms))
+        self.alert_count += 1
+        if self._listener is not None:
+            self._listener(source, _LEVELS.get(level, logging.INFO), f"alert {code}: {message}")
+
+    def touch(self, bot_id: str) -> None:
+        """The bot's documents changed without an order or fill (a decision, an error)."""
+        self.dirty_bots.add(bot_id)
+
+    def drain(
+        self,
+    ) -> tuple[list[OrderEvent], list[FillRecord], list[LedgerEntry], list[AlertRecord], set[str]]:
+        """Everything recorded since the last drain."""
+        out = (self.orders, self.fills, self.ledger, self.alerts, self.dirty_bots)
+        self.orders, self.fills, self.ledger, self.alerts, self.dirty_bots = [], [], [], [], set()
+        return out

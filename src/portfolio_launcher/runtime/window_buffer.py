@@ -1,0 +1,63 @@
+"""The last `window_size` closed candles of a bot, kept as numpy columns for cheap decisions."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from portfolio_launcher.core.market import Candle
+from portfolio_launcher.strategy.window import Window
+
+
+class WindowBuffer:
+    """A fixed-size ring of candles; `window()` returns the columns oldest first.
+
+    Appending is O(1); building the window copies at most `2 * size` floats per column, so a
+    decision's cost does not grow with the length of the run.
+    """
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        # Twice the size: the window is always one contiguous slice, refilled when the end is hit.
+        self._data = np.zeros((6, 2 * size), dtype=np.float64)
+        self._end = 0
+        self._count = 0
+
+    def __len__(self) -> int:
+        return self._count
+
+    @property
+    def last_time(self) -> int | None:
+        """Open time of the newest candle, if any."""
+        return int(self._data[0, self._end - 1]) if self._count else None
+
+    def append(self, candle: Candle) -> None:
+        """Add the newest closed candle (a candle not newer than the last one is ignored)."""
+        last = self.last_time
+        if last is not None and candle.time <= last:
+            return
+        if self._end == self._data.shape[1]:
+            keep = self._size - 1
+            self._data[:, :keep] = self._data[:, self._end - keep : self._end]
+            self._end = keep
+        self._data[:, self._end] = (
+            candle.time,
+            candle.open,
+            candle.high,
+            candle.low,
+            candle.close,
+            candle.volume,
+        )
+        self._end += 1
+        self._count = min(self._count + 1, self._size)
+
+    def window(self) -> Window:
+        """The current window (fresh arrays: the strategy may keep them)."""
+        block = self._data[:, self._end - self._count : self._end].copy()
+        return Window(
+            time=block[0],
+            open=block[1],
+            high=block[2],
+            low=block[3],
+            close=block[4],
+            volume=block[5],
+        )

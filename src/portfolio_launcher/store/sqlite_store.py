@@ -255,6 +255,14 @@ class SqliteStore:
                 raise StoreError(
                     f"the state store {self._path} refused the write, nothing was saved: {why}"
                 ) from e
+            except StoreError:
+                _rollback(conn)
+                raise
+            except Exception as e:
+                _rollback(conn)
+                raise StoreError(
+                    f"writing the state store {self._path} failed, nothing was saved: {e!r}"
+                ) from e
             except BaseException:
                 _rollback(conn)
                 raise

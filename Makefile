@@ -13,9 +13,13 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
+# A fresh copy of the examples in .demo/, two simulated days of the two-bot portfolio at full
+# speed on the offline sim market, then its status box (with the runtime state).
 demo: $(STAMP)
-	$(BIN)/portfolio-launcher validate -portfolio examples/aave_hype_equal_weight.json
-	$(BIN)/portfolio-launcher -portfolio examples/aave_hype_equal_weight.json -status -detailed
+	rm -rf .demo
+	$(BIN)/portfolio-launcher init .demo
+	cd .demo && ../$(BIN)/portfolio-launcher -portfolio aave_hype_equal_weight.json -duration 2d -monitor 5s
+	cd .demo && ../$(BIN)/portfolio-launcher -portfolio aave_hype_equal_weight.json -status
 
 check: $(STAMP)
 	$(BIN)/ruff check src tests bench
@@ -34,4 +38,4 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix src tests bench
 
 clean:
-	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache .pytest_cache
+	rm -rf .demo $(VENV) build *.egg-info .mypy_cache .ruff_cache .pytest_cache

@@ -6,12 +6,15 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from portfolio_launcher.app.run import RunOptions
+from portfolio_launcher.app.status import read_status
 from portfolio_launcher.cli.common import DEMO, ENV, EXCHANGE, PORTFOLIO, load_from_flags
 from portfolio_launcher.cli.flags import Flag, Parsed, UsageError, parse
-from portfolio_launcher.cli.report import EXIT_OK
+from portfolio_launcher.cli.report import EXIT_OK, EXIT_RUNTIME
 from portfolio_launcher.cli.run_ui import run_until_done
+from portfolio_launcher.cli.run_view import runtime_box
 from portfolio_launcher.cli.status_view import status_box
 from portfolio_launcher.cli.terminal import Terminal
+from portfolio_launcher.store.protocol import StoreError
 
 FLAGS: tuple[Flag, ...] = (
     PORTFOLIO,
@@ -52,7 +55,18 @@ def run(argv: Sequence[str], term: Terminal, cwd: Path, environ: Mapping[str, st
     if isinstance(loaded, int):
         return loaded
     if options is None:
-        term.out.print(status_box(loaded, detailed=parsed.flag("detailed")))
+        detailed = parsed.flag("detailed")
+        term.out.print(status_box(loaded, detailed=detailed))
+        state = _path_flag(parsed, cwd, "state")
+        try:
+            runtime = read_status(loaded, state)
+        except StoreError as e:
+            term.complain(f"error: state store: {e}")
+            return EXIT_RUNTIME
+        if runtime is not None:
+            where = f"running, pid {runtime.running_pid}" if runtime.running_pid else "stopped"
+            title = f"RUNTIME STATE ({where})"
+            term.out.print(runtime_box(runtime.view, detailed=detailed, title=title))
         return EXIT_OK
     return run_until_done(loaded, options, term, detailed=parsed.flag("detailed"))
 
@@ -76,8 +90,7 @@ def _run_options(parsed: Parsed, cwd: Path) -> RunOptions:
         raise UsageError("-seed must be >= 0")
 
     def path(name: str) -> Path | None:
-        text = parsed.text(name)
-        return None if not text else (Path(text) if Path(text).is_absolute() else cwd / text)
+        return _path_flag(parsed, cwd, name)
 
     return RunOptions(
         feed=feed or None,
@@ -90,3 +103,9 @@ def _run_options(parsed: Parsed, cwd: Path) -> RunOptions:
         monitor_s=parsed.number("monitor") or 30.0,
         state_path=path("state"),
     )
+
+
+def _path_flag(parsed: Parsed, cwd: Path, name: str) -> Path | None:
+    """A path flag relative to the working directory (cli.md), None when not given."""
+    text = parsed.text(name)
+    return None if not text else (Path(text) if Path(text).is_absolute() else cwd / text)

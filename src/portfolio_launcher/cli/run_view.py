@@ -55,7 +55,7 @@ def runtime_box(
     head.add_column(style="bold", no_wrap=True)
     head.add_column()
     head.add_row("Portfolio:", view.description or "(no description)")
-    head.add_row("Uptime:", format_duration(view.uptime_s))
+    head.add_row("Uptime:", format_duration(view.uptime_s) if view.uptime_s else "-")
     head.add_row("Bots:", f"{view.running}/{len(view.bots)} running")
     head.add_row("Market time:", market_time(view.market_time_ms))
     head.add_row(
@@ -86,7 +86,7 @@ def _bot_row(bot: BotView) -> RenderableType:
         "│",
         f"Status: {bot.status:<10}",
         "│",
-        f"Uptime: {format_duration(bot.uptime_s)}",
+        f"Uptime: {format_duration(bot.uptime_s) if bot.uptime_s else '-'}",
     )
     return row
 

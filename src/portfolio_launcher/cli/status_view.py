@@ -43,8 +43,7 @@ def _header(pf: LoadedPortfolio) -> Table:
     t.add_row("Portfolio:", pf.file.description or "(no description)")
     t.add_row("File:", pf.shown_path)
     t.add_row("Mode:", "demo (paper exchange)" if pf.demo else "LIVE (real venues)")
-    t.add_row("Uptime:", "not running (no runtime state recorded)")
-    t.add_row("Bots:", f"0/{enabled} running ({enabled} enabled of {len(pf.bots)} configured)")
+    t.add_row("Bots:", f"{enabled} enabled of {len(pf.bots)} configured")
     t.add_row("Total balance:", f"{p.total_balance:,.2f} USDT")
     t.add_row("Allocation:", p.allocation_strategy.value)
     t.add_row("Max exposure:", f"{p.max_total_exposure:g}x equity")
@@ -73,7 +72,7 @@ def _bot_section(bot: LoadedBot, *, detailed: bool) -> RenderableType:
     line.add_row(
         f"{dot} {bot.bot_id:<16}",
         "│",
-        f"Status: {'not started' if bot.enabled else 'disabled'}",
+        f"Status: {'configured' if bot.enabled else 'disabled'}",
         "│",
         f"Enabled: {'yes' if bot.enabled else 'no'}",
     )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -230,9 +230,15 @@ class BotRunner:
         self._recorder.order(self.bot_id, _request_of(order), "cancelled", self.market_time)
         return Outcome.ACCEPTED
 
-    def documents(self) -> tuple[str, str]:
-        """The strategy state and the runner's own state as JSON, for the store."""
-        runtime: dict[str, Any] = {"book": self.book.to_dict(), "mark": self.mark}
+    def documents(self, extra: Mapping[str, Any]) -> tuple[str, str]:
+        """The strategy state and the runner's own state (plus `extra`) as JSON, for the store."""
+        runtime: dict[str, Any] = {
+            **extra,
+            "book": self.book.to_dict(),
+            "mark": self.mark,
+            "last_error": self.health.last_error,
+            "errors": self.health.total_errors,
+        }
         return self.state.to_json(), json.dumps(runtime, sort_keys=True)
 
     def restore_runtime(self, doc: str) -> None:

@@ -86,7 +86,8 @@ class PortfolioEngine:
         self._stop_requested = False
         self._finished = False
         self._last_yield = monotonic()
-        self._last_snapshot = monotonic()
+        # The first commit writes a snapshot at once; later ones every `snapshot_every_s`.
+        self._last_snapshot = -float("inf")
         self._by_key: dict[FeedKey, list[BotSlot]] = {}
 
     @property
@@ -233,7 +234,8 @@ class PortfolioEngine:
         runtime: dict[str, str] = {}
         for slot in self.slots:
             if slot.bot_id in dirty:
-                states[slot.bot_id], runtime[slot.bot_id] = slot.runner.documents()
+                extra = {"lifecycle": slot.status.value, "reason": slot.reason}
+                states[slot.bot_id], runtime[slot.bot_id] = slot.runner.documents(extra)
         exchange_doc = (
             json.dumps(self._matcher.snapshot(), sort_keys=True) if self._matcher else None
         )

@@ -20,7 +20,7 @@ def test_status_from_repository_root() -> None:
     assert "equal_weight" in out
     assert "3x equity" in out
     assert "25%" in out
-    assert "0/2 running" in out
+    assert "2 enabled of 2 configured" in out
     for text in (
         "aave_bot",
         "hype_bot",

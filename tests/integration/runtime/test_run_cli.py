@@ -1,0 +1,191 @@
+"""The launcher runs a portfolio: real subprocesses, real signals, the real SQLite store."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from tests.cli_runner import REPO_ROOT, SCRIPT, run_cli
+
+EXAMPLES = REPO_ROOT / "src" / "portfolio_launcher" / "examples"
+PORTFOLIO = "aave_hype_equal_weight.json"
+
+
+def _copy_examples(folder: Path) -> Path:
+    shutil.copytree(EXAMPLES, folder)
+    return folder
+
+
+def _start(folder: Path, *args: str) -> subprocess.Popen[str]:
+    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
+    command = [str(SCRIPT)] if SCRIPT.exists() else [sys.executable, "-m", "portfolio_launcher"]
+    return subprocess.Popen(
+        [*command, "-portfolio", PORTFOLIO, *args],
+        cwd=folder,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def _snapshot(folder: Path) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((folder / "portfolio_state.json").read_text())
+    return data
+
+
+def _market_time(folder: Path) -> int | None:
+    db = folder / "portfolio_state.db"
+    if not db.exists():
+        return None
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1) as conn:
+            row = conn.execute("SELECT name FROM sqlite_master WHERE name='meta'").fetchone()
+            if row is None:
+                return None
+            rows = conn.execute("SELECT * FROM meta").fetchall()
+    except sqlite3.Error:
+        return None
+    return len(rows)
+
+
+def _history(folder: Path) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """Order events and fills, in commit order, without run-specific columns."""
+    with sqlite3.connect(folder / "portfolio_state.db") as conn:
+        order_cols = [r[1] for r in conn.execute("PRAGMA table_info(orders)")]
+        fill_cols = [r[1] for r in conn.execute("PRAGMA table_info(fills)")]
+        keep_o = [c for c in order_cols if c not in ("id", "seq", "rowid")]
+        keep_f = [c for c in fill_cols if c not in ("id", "seq", "rowid")]
+        orders = conn.execute(f"SELECT {', '.join(keep_o)} FROM orders ORDER BY rowid").fetchall()
+        fills = conn.execute(f"SELECT {', '.join(keep_f)} FROM fills ORDER BY rowid").fetchall()
+    return orders, fills
+
+
+def _assert_ledger_balances(snapshot: dict[str, Any]) -> None:
+    p = snapshot["portfolio"]
+    realized = sum(b["realized_pnl"] for b in snapshot["bots"].values())
+    unrealized = sum(b["unrealized_pnl"] for b in snapshot["bots"].values())
+    expected = p["total_balance"] + realized + unrealized
+    assert abs(p["equity"] - expected) <= 1e-6 * abs(expected)
+    for bot in snapshot["bots"].values():
+        assert abs(
+            bot["equity"] - (bot["allocated"] + bot["realized_pnl"] + bot["unrealized_pnl"])
+        ) <= 1e-6 * abs(bot["equity"])
+
+
+def _comparable(snapshot: dict[str, Any]) -> dict[str, Any]:
+    p = {k: v for k, v in snapshot["portfolio"].items() if not k.startswith("updated_at")}
+    return {"portfolio": p, "bots": snapshot["bots"]}
+
+
+def test_run_to_duration_writes_store_snapshot_and_logs(tmp_path: Path) -> None:
+    folder = _copy_examples(tmp_path / "p")
+    result = run_cli(["-portfolio", PORTFOLIO, "-duration", "1d"], cwd=folder, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "PORTFOLIO STATUS REPORT" in result.stdout
+    snap = _snapshot(folder)
+    assert snap["portfolio"]["market_time"] == "2024-01-02T00:00:00Z"
+    assert set(snap["bots"]) == {"aave_bot", "hype_bot"}
+    _assert_ledger_balances(snap)
+    orders, fills = _history(folder)
+    assert orders and fills, "a simulated day of DCA must trade"
+    for name in ("launcher.log", "aave_bot.log", "hype_bot.log"):
+        assert (folder / "logs" / name).is_file()
+    assert "fill:" in (folder / "logs" / "aave_bot.log").read_text()
+    status = run_cli(["-portfolio", PORTFOLIO, "-status", "-detailed"], cwd=folder)
+    assert status.returncode == 0
+    assert "RUNTIME STATE (stopped)" in status.stdout
+    assert "2024-01-02 00:00 UTC" in status.stdout
+
+
+def test_sigterm_is_a_graceful_exit_0(tmp_path: Path) -> None:
+    folder = _copy_examples(tmp_path / "p")
+    # 2000x real time: a 5m candle every 150 ms, so the run is still going when the signal comes.
+    proc = _start(folder, "-speed", "2000", "-monitor", "1s")
+    try:
+        deadline = time.monotonic() + 30
+        while not (folder / "portfolio_state.json").exists() or not _history_nonempty(folder):
+            assert time.monotonic() < deadline, "the run never committed a step"
+            assert proc.poll() is None, proc.communicate()
+            time.sleep(0.2)
+        proc.send_signal(signal.SIGTERM)
+        sent = time.monotonic()
+        _out, err = proc.communicate(timeout=10)
+        assert time.monotonic() - sent < 10
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err
+    _assert_ledger_balances(_snapshot(folder))
+    with sqlite3.connect(folder / "portfolio_state.db") as conn:
+        ended = conn.execute("SELECT * FROM runs").fetchall()
+    assert ended, "the run was recorded"
+
+
+def _history_nonempty(folder: Path) -> bool:
+    try:
+        return bool(_history(folder)[0])
+    except sqlite3.Error:
+        return False
+
+
+def test_second_launcher_is_refused_naming_the_pid(tmp_path: Path) -> None:
+    folder = _copy_examples(tmp_path / "p")
+    first = _start(folder, "-speed", "1000")
+    try:
+        deadline = time.monotonic() + 30
+        while not (folder / "portfolio_state.db.lock").exists():
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        time.sleep(0.5)
+        second = run_cli(["-portfolio", PORTFOLIO, "-duration", "1d"], cwd=folder)
+        assert second.returncode == 1, second.stderr
+        assert f"process {first.pid}" in second.stderr
+        assert "already running" in second.stderr
+    finally:
+        first.send_signal(signal.SIGTERM)
+        first.communicate(timeout=15)
+    assert first.returncode == 0
+
+
+def test_crash_and_restart_gives_the_same_history(tmp_path: Path) -> None:
+    """Run A goes straight to the end; run B is SIGKILLed at random moments and restarted until
+    it gets there. Nothing lost, nothing doubled: identical snapshots and order histories."""
+    a = _copy_examples(tmp_path / "a")
+    b = _copy_examples(tmp_path / "b")
+    args = ["-portfolio", PORTFOLIO, "-duration", "2d", "-seed", "11"]
+    done = run_cli(args, cwd=a, timeout=120)
+    assert done.returncode == 0, done.stderr
+
+    rng = random.Random(5)
+    kills = 0
+    for _ in range(12):
+        proc = _start(b, *args[2:])
+        try:
+            _out, err = proc.communicate(timeout=rng.uniform(0.8, 2.5))
+        except subprocess.TimeoutExpired:
+            proc.send_signal(signal.SIGKILL)
+            proc.communicate()
+            kills += 1
+            continue
+        assert proc.returncode == 0, err
+        break
+    else:
+        raise AssertionError("run B never finished")
+    assert kills >= 1, "the test must actually crash run B at least once"
+    assert _comparable(_snapshot(a)) == _comparable(_snapshot(b))
+    orders_a, fills_a = _history(a)
+    orders_b, fills_b = _history(b)
+    assert orders_a == orders_b
+    assert fills_a == fills_b

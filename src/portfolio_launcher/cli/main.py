@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-from portfolio_launcher.cli import cmd_init, cmd_status, cmd_validate
+from portfolio_launcher.cli import cmd_data, cmd_init, cmd_status, cmd_validate
 from portfolio_launcher.cli.flags import Flag, UsageError, usage
 from portfolio_launcher.cli.report import EXIT_RUNTIME, EXIT_USAGE
 from portfolio_launcher.cli.terminal import Terminal
@@ -17,6 +17,7 @@ Command = Callable[[Sequence[str], Terminal, Path, Mapping[str, str]], int]
 SUBCOMMANDS: dict[str, tuple[Command, tuple[Flag, ...], str]] = {
     "validate": (cmd_validate.run, cmd_validate.FLAGS, "validate -portfolio FILE"),
     "init": (cmd_init.run, cmd_init.FLAGS, "init DIR"),
+    "data": (cmd_data.run, cmd_data.FLAGS, cmd_data.SYNOPSIS),
 }
 MAIN_USAGE = "portfolio-launcher -portfolio FILE [-status] [-detailed] [-demo=false] ..."
 

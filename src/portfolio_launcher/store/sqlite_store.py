@@ -5,6 +5,8 @@ killed process (even SIGKILL) loses nothing that was committed, because the WAL 
 file cache; a power loss or kernel crash may lose the last committed steps, but never corrupts
 the file, and the next start resumes from the last step that survived. `synchronous=FULL` would
 fsync every step, which costs more than a whole step's budget on ordinary disks.
+
+WAL and the `flock` lock need a local file system: keep the store off network shares (NFS, SMB).
 """
 
 from __future__ import annotations
@@ -134,7 +136,8 @@ class SqliteStore:
         if str(mode).lower() != "wal":
             raise StoreError(f"the state store {self._path} cannot use WAL mode (got {mode})")
         conn.execute("PRAGMA synchronous = NORMAL")
-        migrate(conn, self._path)
+        if found < SCHEMA_VERSION:
+            migrate(conn, self._path)
 
     # -- locking --------------------------------------------------------------------------------
 

@@ -141,7 +141,7 @@ def run() -> str:
         "",
         "Command: `python -m bench store`. One `commit()` per market step carrying every bot's",
         "strategy state (~2.3 KB JSON) and runtime document, 3 order events, 2 fills and 2 ledger",
-        "entries (the worst case: the runtime writes only the documents of bots that changed).",
+        "entries: the worst case, as the runtime writes only the bots that changed.",
         "Baselines run the same statements on a connection configured otherwise, in the same run,",
         f"each case for about {SECONDS_PER_CASE} s on the local disk.",
         "",

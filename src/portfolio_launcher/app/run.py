@@ -18,6 +18,7 @@ from portfolio_launcher.app.snapshot_file import write_view_snapshot
 from portfolio_launcher.app.venues import Venues
 from portfolio_launcher.config.loaded import LoadedBot, LoadedPortfolio
 from portfolio_launcher.core.account import Category, MarginMode
+from portfolio_launcher.exchange.protocol import Exchange
 from portfolio_launcher.feeds.hub import FeedHub, FeedKey
 from portfolio_launcher.feeds.protocol import Subscription
 from portfolio_launcher.runtime.bot_runner import BotRunner, BotSetup
@@ -74,6 +75,9 @@ class MonotonicClock:
 
 
 StoreFactory = Callable[[Path], StateStore]
+ExchangeDecorator = Callable[[str, Exchange], Exchange]
+"""(bot id, exchange) -> the exchange that bot uses: a seam for wrappers (fault injection in
+tests, call accounting) that go through the same protocol as the real parts."""
 SnapshotWriter = Callable[[Path, PortfolioView], None]
 
 
@@ -84,6 +88,7 @@ async def run_portfolio(
     *,
     open_store: StoreFactory = SqliteStore,
     write_snapshot: SnapshotWriter = write_view_snapshot,
+    decorate_exchange: ExchangeDecorator | None = None,
 ) -> int:
     """Run until the feed ends, `-duration` is reached or a signal asks to stop; the exit code.
 
@@ -110,6 +115,7 @@ async def run_portfolio(
             store=store,
             stored=stored,
             write_snapshot=write_snapshot,
+            decorate_exchange=decorate_exchange,
         )
         return code
     finally:
@@ -135,6 +141,7 @@ async def _run(
     store: StateStore,
     stored: StoredState,
     write_snapshot: SnapshotWriter,
+    decorate_exchange: ExchangeDecorator | None,
 ) -> int:
     bots = portfolio.enabled_bots
     cfg = portfolio.file
@@ -164,6 +171,7 @@ async def _run(
             setups=setups,
             built=built,
             logs=logs,
+            decorate_exchange=decorate_exchange,
         )
     finally:
         logs.close()
@@ -183,9 +191,10 @@ async def _run_engine(
     setups: list[BotSetup],
     built: BuiltFeed,
     logs: RunLogs,
+    decorate_exchange: ExchangeDecorator | None,
 ) -> int:
     cfg = portfolio.file
-    venues = Venues(portfolio, stored)
+    venues = Venues(portfolio, stored, decorate_exchange)
     book = PortfolioBook(cfg.portfolio.total_balance, initial_allocation(portfolio))
     if stored.portfolio_doc is not None:
         book.restore(stored.portfolio_doc)
@@ -212,7 +221,14 @@ async def _run_engine(
         runtime_doc = stored.bot_runtime.get(setup.bot_id)
         if runtime_doc:
             runner.restore_runtime(runtime_doc)
-        slots.append(BotSlot(runner, max_restarts=cfg.monitoring.max_restarts))
+        bot = next(b for b in portfolio.enabled_bots if b.bot_id == setup.bot_id)
+        slots.append(
+            BotSlot(
+                runner,
+                max_restarts=cfg.monitoring.max_restarts,
+                cancel_orphans=bot.file.strategy.cancel_orphaned_orders,
+            )
+        )
 
     first = stored.first_start_market_ms
     if first is None:
@@ -274,6 +290,7 @@ async def _run_engine(
         where = "demo, paper exchange" if portfolio.demo else "LIVE, real venues"
         ui.message(f"running {len(slots)} bots on the {built.venue} feed ({where})")
         await engine.run()
+        await engine.shutdown_actions(cfg.portfolio.shutdown_action)
     finally:
         await venues.close()
         for sig in (signal.SIGINT, signal.SIGTERM):

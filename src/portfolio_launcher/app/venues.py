@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 
 from portfolio_launcher.config.loaded import LoadedBot, LoadedPortfolio
 from portfolio_launcher.core.secrets import Secret
@@ -21,7 +22,12 @@ class _WallClock:
 class Venues:
     """Builds and owns the run's exchanges; `close()` releases every connection."""
 
-    def __init__(self, portfolio: LoadedPortfolio, stored: StoredState) -> None:
+    def __init__(
+        self,
+        portfolio: LoadedPortfolio,
+        stored: StoredState,
+        decorate: Callable[[str, Exchange], Exchange] | None = None,
+    ) -> None:
         self.paper: PaperExchange | None = None
         self._by_bot: dict[str, Exchange] = {}
         self._pool: CcxtClientPool | None = None
@@ -38,10 +44,12 @@ class Venues:
                 self.paper.restore(json.loads(stored.exchange_doc))
             for bot in portfolio.enabled_bots:
                 self._by_bot[bot.bot_id] = self.paper
-            return
-        self._pool = CcxtClientPool()
-        for bot in portfolio.enabled_bots:
-            self._by_bot[bot.bot_id] = self._live_exchange(bot)
+        else:
+            self._pool = CcxtClientPool()
+            for bot in portfolio.enabled_bots:
+                self._by_bot[bot.bot_id] = self._live_exchange(bot)
+        if decorate is not None:
+            self._by_bot = {k: decorate(k, v) for k, v in self._by_bot.items()}
 
     def _live_exchange(self, bot: LoadedBot) -> CcxtExchange:
         assert self._pool is not None

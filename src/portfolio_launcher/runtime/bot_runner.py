@@ -35,7 +35,9 @@ from portfolio_launcher.strategy import (
     PlaceOrder,
     StrategyParams,
     acknowledge,
+    close_out,
     decide,
+    forget_order,
     on_fill,
 )
 from portfolio_launcher.strategy.machine import committed_margin
@@ -112,6 +114,11 @@ class BotRunner:
         return self.setup.bot_id
 
     @property
+    def exchange(self) -> Exchange:
+        """The exchange this bot trades on."""
+        return self._exchange
+
+    @property
     def symbol(self) -> str:
         """The bot's symbol."""
         return self.setup.params.symbol
@@ -146,6 +153,15 @@ class BotRunner:
             await self._act(decision)
         self._recorder.touch(self.bot_id)
         self.health.beat()
+
+    async def close_out(self, *, close_position: bool) -> None:
+        """Cancel the bot's resting orders and optionally close its position at market."""
+        await self._act(close_out(self.state, self.context(), close_position=close_position))
+
+    def forget(self, client_order_id: str) -> None:
+        """Drop an order record the venue has no trace of (reconciliation; the exchange wins)."""
+        self.state = forget_order(self.state, client_order_id)
+        self._recorder.touch(self.bot_id)
 
     async def handle_fill(self, fill: Fill) -> None:
         """The exchange's fill handler (awaited by the paper exchange mid-candle)."""

@@ -20,6 +20,7 @@ from portfolio_launcher.core.market import Candle, CandleEvent
 from portfolio_launcher.core.orders import Fill
 from portfolio_launcher.feeds.hub import FeedHub, FeedKey
 from portfolio_launcher.feeds.protocol import event_time_ms
+from portfolio_launcher.runtime.reconcile import reconcile
 from portfolio_launcher.runtime.recorder import StepRecorder
 from portfolio_launcher.runtime.slots import BotSlot, Lifecycle
 from portfolio_launcher.store.protocol import CommitBatch, StateStore
@@ -176,6 +177,37 @@ class PortfolioEngine:
                 market_time,
             )
 
+    async def shutdown_actions(self, action: str) -> None:
+        """After the last step: `keep_orders` (resting orders stay for the next start),
+        `cancel_orders`, or `close_positions` (cancel, then sell every position at market).
+        The changes are committed as a further commit of the last step."""
+        if action == "keep_orders" or self.step_ms is None:
+            return
+        for slot in self.slots:
+            if slot.needs_start:
+                continue
+            try:
+                await slot.runner.close_out(close_position=action == "close_positions")
+            except Exception as e:  # one bot's failure must not keep the others open
+                self._crashed(slot, e, self.step_ms)
+        self._commit()
+        self._on_snapshot()
+
+    async def stop_bot(self, bot_id: str, *, close_position: bool = False) -> None:
+        """Stop one bot at runtime: cancel its resting orders (optionally close its position),
+        then deliver it no more candles. The others trade on."""
+        slot = next(s for s in self.slots if s.bot_id == bot_id)
+        if slot.status is Lifecycle.STOPPED:
+            return
+        slot.status = Lifecycle.STOPPING
+        if not slot.needs_start:
+            await slot.runner.close_out(close_position=close_position)
+        slot.stopped("stopped by request")
+        self._recorder.alert(
+            "info", bot_id, "bot_stopped", f"{bot_id} stopped by request", self.step_ms or 0
+        )
+        self._recorder.touch(bot_id)
+
     async def start_all(self, market_time: int) -> None:
         """Start every slot once before the first candle (a failing bot does not stop others)."""
         for slot in self.slots:
@@ -188,6 +220,15 @@ class PortfolioEngine:
         except Exception as e:
             self._crashed(slot, e, market_time)
             return
+        try:
+            corrections = await reconcile(
+                slot.runner, cancel_orphans=slot.cancel_orphans, time_ms=market_time
+            )
+        except Exception as e:
+            self._crashed(slot, e, market_time)
+            return
+        for correction in corrections:
+            self._recorder.correction(correction)
         slot.started()
         if restarting:
             slot.restarts += 1
@@ -229,11 +270,11 @@ class PortfolioEngine:
 
     def _commit(self) -> None:
         assert self.step_ms is not None
-        orders, fills, ledger, alerts, dirty = self._recorder.drain()
+        records = self._recorder.drain()
         states: dict[str, str] = {}
         runtime: dict[str, str] = {}
         for slot in self.slots:
-            if slot.bot_id in dirty:
+            if slot.bot_id in records.dirty_bots:
                 extra = {"lifecycle": slot.status.value, "reason": slot.reason}
                 states[slot.bot_id], runtime[slot.bot_id] = slot.runner.documents(extra)
         exchange_doc = (
@@ -246,10 +287,11 @@ class PortfolioEngine:
                 bot_runtime=runtime,
                 portfolio_doc=self._portfolio_doc(),
                 exchange_doc=exchange_doc,
-                orders=orders,
-                fills=fills,
-                ledger=ledger,
-                alerts=alerts,
+                orders=records.orders,
+                fills=records.fills,
+                ledger=records.ledger,
+                alerts=records.alerts,
+                corrections=records.corrections,
             )
         )
         self.committed_ms = self.step_ms

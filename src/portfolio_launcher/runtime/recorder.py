@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from portfolio_launcher.core.orders import Fill, OrderRequest
-from portfolio_launcher.store.protocol import AlertRecord, FillRecord, LedgerEntry, OrderEvent
+from portfolio_launcher.store.protocol import (
+    AlertRecord,
+    Correction,
+    FillRecord,
+    LedgerEntry,
+    OrderEvent,
+)
 
 Listener = Callable[[str, int, str], None]
 """(source, logging level, message): where recorded events are also logged."""
@@ -23,6 +30,7 @@ class StepRecorder:
         self.fills: list[FillRecord] = []
         self.ledger: list[LedgerEntry] = []
         self.alerts: list[AlertRecord] = []
+        self.corrections: list[Correction] = []
         self.dirty_bots: set[str] = set()
         self.alert_count = 0
 
@@ -77,14 +85,39 @@ class StepRecorder:
         if self._listener is not None:
             self._listener(source, _LEVELS.get(level, logging.INFO), f"alert {code}: {message}")
 
+    def correction(self, correction: Correction) -> None:
+        """Record what reconciliation changed, with a warning alert."""
+        self.corrections.append(correction)
+        self.alert(
+            "warning",
+            correction.bot_id,
+            "sync_mismatch",
+            f"{correction.what}: {correction.before} -> {correction.after}",
+            correction.time_ms,
+        )
+        self.dirty_bots.add(correction.bot_id)
+
     def touch(self, bot_id: str) -> None:
         """The bot's documents changed without an order or fill (a decision, an error)."""
         self.dirty_bots.add(bot_id)
 
-    def drain(
-        self,
-    ) -> tuple[list[OrderEvent], list[FillRecord], list[LedgerEntry], list[AlertRecord], set[str]]:
+    def drain(self) -> StepRecords:
         """Everything recorded since the last drain."""
-        out = (self.orders, self.fills, self.ledger, self.alerts, self.dirty_bots)
-        self.orders, self.fills, self.ledger, self.alerts, self.dirty_bots = [], [], [], [], set()
+        out = StepRecords(
+            self.orders, self.fills, self.ledger, self.alerts, self.corrections, self.dirty_bots
+        )
+        self.orders, self.fills, self.ledger, self.alerts = [], [], [], []
+        self.corrections, self.dirty_bots = [], set()
         return out
+
+
+@dataclass(frozen=True, slots=True)
+class StepRecords:
+    """One step's records, as `drain` hands them over."""
+
+    orders: list[OrderEvent]
+    fills: list[FillRecord]
+    ledger: list[LedgerEntry]
+    alerts: list[AlertRecord]
+    corrections: list[Correction]
+    dirty_bots: set[str]

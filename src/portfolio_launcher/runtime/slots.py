@@ -31,6 +31,7 @@ class BotSlot:
 
     runner: BotRunner
     max_restarts: int
+    cancel_orphans: bool = False
     monotonic: Callable[[], float] = time.monotonic
     status: Lifecycle = Lifecycle.STARTING
     started_at: float | None = None

@@ -34,7 +34,7 @@ from portfolio_launcher.strategy.intents import (
     Outcome,
     PlaceOrder,
 )
-from portfolio_launcher.strategy.machine import Context, decide, on_fill
+from portfolio_launcher.strategy.machine import Context, close_out, decide, on_fill
 from portfolio_launcher.strategy.params import (
     DynamicTpParams,
     IndicatorParams,
@@ -71,6 +71,7 @@ __all__ = [
     "Window",
     "acknowledge",
     "apply_fill",
+    "close_out",
     "decide",
     "forget_order",
     "make_id",

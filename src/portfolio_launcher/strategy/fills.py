@@ -150,6 +150,9 @@ def _end_cycle(state: BotState, time: int, reason: str, params: StrategyParams) 
     )
 
 
+_END_REASONS = {OrderRole.STOP_LOSS: "stop loss", OrderRole.CLOSE: "closed by the launcher"}
+
+
 def _apply_sell(
     state: BotState,
     *,
@@ -178,7 +181,7 @@ def _apply_sell(
     )
     tol = qty_tolerance(rules)
     if new.quantity <= tol:
-        reason = "stop loss" if role is OrderRole.STOP_LOSS else "take profit"
+        reason = _END_REASONS.get(role, "take profit")
         return _end_cycle(new, fill.time, reason, params)
     planned = sum(lv.remaining for lv in new.tp_plan)
     if abs(planned - new.quantity) > tol:

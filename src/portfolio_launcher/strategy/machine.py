@@ -104,7 +104,7 @@ def _market_in_flight(state: BotState) -> OrderRecord | None:
 
 
 def _closing(state: BotState) -> bool:
-    return any(o.role is OrderRole.STOP_LOSS for o in state.orders)
+    return any(o.role in (OrderRole.STOP_LOSS, OrderRole.CLOSE) for o in state.orders)
 
 
 def _reconcile(b: _Batch) -> None:
@@ -289,4 +289,19 @@ def decide(state: BotState, window: Window, fills: tuple[Fill, ...], ctx: Contex
         _enter(b, OrderRole.BASE, 0, signal, close)
     if not _closing(b.state):
         _reconcile(b)
+    return b.decision()
+
+
+def close_out(state: BotState, ctx: Context, *, close_position: bool) -> Decision:
+    """Cancel every resting order and, with `close_position`, sell the position at market.
+
+    For the launcher's shutdown and emergency actions (portfolio.md): the cycle then ends with
+    reason "closed by the launcher". Sent and acknowledged like any decision.
+    """
+    b = _Batch(state, ctx)
+    for o in state.orders:
+        if o.order_type is OrderType.LIMIT:
+            b.cancel(o)
+    if close_position and state.in_position and _market_in_flight(state) is None:
+        b.place(OrderRole.CLOSE, 0, side=Side.SELL, quantity=state.quantity)
     return b.decision()

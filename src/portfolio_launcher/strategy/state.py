@@ -34,6 +34,8 @@ class OrderRole(StrEnum):
     TAKE_PROFIT = "T"
     TP_MARKET = "M"
     STOP_LOSS = "S"
+    CLOSE = "C"
+    """A market close ordered from outside the strategy (shutdown, emergency stop)."""
 
     @property
     def is_entry(self) -> bool:

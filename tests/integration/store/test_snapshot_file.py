@@ -59,16 +59,20 @@ def test_readers_only_ever_see_whole_documents_even_when_the_writer_is_killed(
             stdout=subprocess.PIPE,
             text=True,
         )
-        assert proc.stdout is not None
-        assert proc.stdout.readline() == "first\n"
-        deadline = time.monotonic() + 0.05 + 0.02 * kill
-        while time.monotonic() < deadline:
-            n = _check_complete(path)
-            seen_versions += n != last
-            last = n
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=10)
-        proc.stdout.close()
+        try:
+            assert proc.stdout is not None
+            assert proc.stdout.readline() == "first\n"
+            deadline = time.monotonic() + 0.05 + 0.02 * kill
+            while time.monotonic() < deadline:
+                n = _check_complete(path)
+                seen_versions += n != last
+                last = n
+        finally:
+            # The writer never stops by itself: it must not outlive a failing test.
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+            if proc.stdout is not None:
+                proc.stdout.close()
         _check_complete(path)  # whatever the writer was doing when it died
     assert seen_versions > 8  # the reads really raced with the writes
 

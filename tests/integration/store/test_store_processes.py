@@ -128,21 +128,25 @@ def test_a_reader_sees_whole_steps_while_another_process_commits(tmp_path: Path)
     assert proc.stdout is not None
     assert proc.stdout.readline() == "ready\n"
     seen: set[int] = set()
-    with SqliteStore.open_readonly(path) as reader:
-        while True:
-            running = proc.poll() is None
-            state = reader.load()
-            t = state.market_time_ms
-            if t is not None:
-                # Both documents of a step become visible together, with its market time.
-                assert state.bot_states == {"a": str(t) * 500, "b": str(t) * 500}
-                seen.add(t)
-            orders = reader.orders()
-            assert [o.client_order_id for o in orders] == [f"c{i}" for i in range(len(orders))]
-            if not running:
-                break
-        assert reader.load().market_time_ms == steps - 1
-        assert len(reader.orders()) == steps
+    try:
+        with SqliteStore.open_readonly(path) as reader:
+            while True:
+                running = proc.poll() is None
+                state = reader.load()
+                t = state.market_time_ms
+                if t is not None:
+                    # Both documents of a step become visible together, with its market time.
+                    assert state.bot_states == {"a": str(t) * 500, "b": str(t) * 500}
+                    seen.add(t)
+                orders = reader.orders()
+                assert [o.client_order_id for o in orders] == [f"c{i}" for i in range(len(orders))]
+                if not running:
+                    break
+            assert reader.load().market_time_ms == steps - 1
+            assert len(reader.orders()) == steps
+    finally:
+        if proc.poll() is None:
+            proc.kill()
     _, err = proc.communicate(timeout=10)
     assert proc.returncode == 0, err
     assert len(seen) > 2  # the reads really interleaved with the writes

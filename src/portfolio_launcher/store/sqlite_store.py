@@ -44,7 +44,7 @@ T = TypeVar("T")
 
 
 class SqliteStore:
-    """`StateStore` on SQLite. Not for concurrent use by several threads at once.
+    """`StateStore` on SQLite; calls from several threads are serialised by an internal mutex.
 
     A writer (the default) creates and migrates the file at open, and writes only while it holds
     the lock (`acquire`), so a second launcher on the same portfolio can never interleave steps.
@@ -100,6 +100,9 @@ class SqliteStore:
             raise StoreError(f"cannot open the state store {self._path}: {e}") from e
         try:
             self._configure(conn)
+        except sqlite3.OperationalError as e:
+            conn.close()
+            raise StoreError(f"cannot open the state store {self._path}: {e}") from e
         except sqlite3.DatabaseError as e:
             conn.close()
             raise StoreError(

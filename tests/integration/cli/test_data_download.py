@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from portfolio_launcher.cli import cmd_data
+from portfolio_launcher.cli import cmd_data, data_view
 from portfolio_launcher.cli.main import main
 from portfolio_launcher.cli.terminal import Terminal
 from portfolio_launcher.feeds.csv_io import read_candle_file
@@ -296,5 +296,5 @@ def test_times_are_utc_unless_a_zone_is_given(text: str, expected: datetime) -> 
 @settings(max_examples=50, deadline=None)
 @given(st.integers(min_value=10**12, max_value=4 * 10**12).map(lambda t: t // M * M))
 def test_formatted_minutes_parse_back(ms: int) -> None:
-    shown = cmd_data.format_time(ms).removesuffix(" UTC").replace(" ", "T")
+    shown = data_view.format_time(ms).removesuffix(" UTC").replace(" ", "T")
     assert cmd_data.parse_time(shown) == ms

@@ -6,7 +6,7 @@ import asyncio
 import os
 import signal
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -78,7 +78,7 @@ StoreFactory = Callable[[Path], StateStore]
 ExchangeDecorator = Callable[[str, Exchange], Exchange]
 """(bot id, exchange) -> the exchange that bot uses: a seam for wrappers (fault injection in
 tests, call accounting) that go through the same protocol as the real parts."""
-SnapshotWriter = Callable[[Path, PortfolioView], None]
+SnapshotWriter = Callable[[Path, PortfolioView, Sequence[str]], None]
 
 
 async def run_portfolio(
@@ -123,7 +123,7 @@ async def run_portfolio(
         store.close()
 
 
-def _setup(bot: LoadedBot, margin_mode: str) -> BotSetup:
+def bot_setup(bot: LoadedBot, margin_mode: str) -> BotSetup:
     return BotSetup(
         bot_id=bot.bot_id,
         params=strategy_params(bot),
@@ -145,7 +145,7 @@ async def _run(
 ) -> int:
     bots = portfolio.enabled_bots
     cfg = portfolio.file
-    setups = [_setup(b, cfg.portfolio.margin_mode) for b in bots]
+    setups = [bot_setup(b, cfg.portfolio.margin_mode) for b in bots]
     subs = [Subscription(s.params.symbol, s.interval) for s in setups]
     choice = choose_feed(
         portfolio,
@@ -270,7 +270,9 @@ async def _run_engine(
             snapshot_every_s=cfg.monitoring.sync_interval,
             monitor_every_s=options.monitor_s,
         ),
-        on_snapshot=lambda: write_snapshot(portfolio.shared_state_file, view()),
+        on_snapshot=lambda: write_snapshot(
+            portfolio.shared_state_file, view(), portfolio.secret_values
+        ),
         on_monitor=lambda: ui.monitor(view()),
         portfolio_doc=portfolio_doc,
     )

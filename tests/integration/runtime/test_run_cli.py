@@ -94,7 +94,7 @@ def test_run_to_duration_writes_store_snapshot_and_logs(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "PORTFOLIO STATUS REPORT" in result.stdout
     snap = _snapshot(folder)
-    assert snap["portfolio"]["market_time"] == "2024-01-02T00:00:00Z"
+    assert snap["portfolio"]["market_time"] == "2024-01-02T00:00:00.000Z"
     assert set(snap["bots"]) == {"aave_bot", "hype_bot"}
     _assert_ledger_balances(snap)
     orders, fills = _history(folder)

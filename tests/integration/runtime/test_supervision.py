@@ -139,10 +139,13 @@ def _folder(tmp_path: Path, **portfolio: Any) -> Path:
     return folder
 
 
-async def _run(folder: Path, duration: str, wrap: dict[str, type[Wrapper]]) -> tuple[int, Screen]:
+async def _run(
+    folder: Path, duration: str, wrap: dict[str, type[Wrapper]], speed: float | None = None
+) -> tuple[int, Screen]:
+    """Run in process; `speed` paces the sim market (None: as fast as possible)."""
     loaded = load_portfolio(str(folder / PORTFOLIO), LoadOptions(cwd=folder, environ={}))
     seconds = {"1d": 86400.0, "2d": 172800.0, "3d": 259200.0, "4d": 345600.0}[duration]
-    options = RunOptions(duration_s=seconds, log_dir=folder / "logs", monitor_s=3600.0)
+    options = RunOptions(duration_s=seconds, log_dir=folder / "logs", monitor_s=3600.0, speed=speed)
     screen = Screen()
     made: dict[str, Wrapper] = {}
 
@@ -172,7 +175,8 @@ def _snapshot(folder: Path) -> dict[str, Any]:
 
 async def test_a_bot_whose_venue_fails_is_retried_and_shown_in_error(tmp_path: Path) -> None:
     folder = _folder(tmp_path)
-    code, screen = await _run(folder, "3d", {"aave_bot": VenueDown})
+    # A simulated day paced to about 3 s of wall time: restarts back off 1 s, then 2 s.
+    code, screen = await _run(folder, "1d", {"aave_bot": VenueDown}, speed=28_800)
     assert code == 0
     assert screen.wrappers["aave_bot"].calls >= 2  # type: ignore[attr-defined]
     snap = _snapshot(folder)
@@ -188,7 +192,7 @@ async def test_a_bot_whose_venue_fails_is_retried_and_shown_in_error(tmp_path: P
 
 async def test_a_bot_that_raises_is_restarted_with_an_info_alert(tmp_path: Path) -> None:
     folder = _folder(tmp_path)
-    code, _ = await _run(folder, "4d", {"hype_bot": BugOnFirstOrder})
+    code, _ = await _run(folder, "1d", {"hype_bot": BugOnFirstOrder}, speed=28_800)
     assert code == 0
     alerts = _alerts(folder)
     assert any(

@@ -315,9 +315,19 @@ class PaperExchange:
 
     # ---- snapshot ----------------------------------------------------------------------------
 
-    def snapshot(self) -> snap.JsonDict:
-        """The whole state as plain JSON-ready data (handlers are not state: re-register)."""
+    def snapshot(self, *, compact: bool = False) -> snap.JsonDict:
+        """The whole state as plain JSON-ready data (handlers are not state: re-register).
+
+        `compact` keeps only what future matching depends on: balances, positions, rules, the
+        markets' prices and funding instants, and the OPEN orders. It leaves out the fill list,
+        closed orders and the candle history of `fetch_ohlcv`, which grow with the run; the
+        runtime keeps fills in its state store and takes candles from its feed, and commits a
+        compact snapshot at every step.
+        """
         e = self._engine
+        orders = e.book.all_orders()
+        if compact:
+            orders = [o for o in orders if o.status is OrderStatus.OPEN]
         return {
             "version": snap.SNAPSHOT_VERSION,
             "seq": e.seq,
@@ -325,9 +335,9 @@ class PaperExchange:
             "wallet": e.account.wallet,
             "positions": [snap.plain(b) for b in e.account.books()],
             "rules": [snap.plain(r) for r in e.rules.values()],
-            "markets": [snap.market_to(m) for m in e.markets.values()],
-            "orders": [snap.plain(o) for o in e.book.all_orders()],
-            "fills": [snap.plain(f) for f in e.fills],
+            "markets": [snap.market_to(m, history=not compact) for m in e.markets.values()],
+            "orders": [snap.plain(o) for o in orders],
+            "fills": [] if compact else [snap.plain(f) for f in e.fills],
             "liquidations": [snap.plain(x) for x in e.liquidations],
         }
 

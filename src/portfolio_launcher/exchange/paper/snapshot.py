@@ -82,10 +82,10 @@ def liquidation_from(d: JsonDict) -> LiquidationEvent:
     return LiquidationEvent(**d)
 
 
-def market_to(m: MarketState) -> JsonDict:
-    """A market state with its candle history."""
+def market_to(m: MarketState, *, history: bool = True) -> JsonDict:
+    """A market state, with its candle history unless `history` is False."""
     d = plain(m)
-    d["history"] = [plain(c) for c in m.history]
+    d["history"] = [plain(c) for c in m.history] if history else []
     return d
 
 

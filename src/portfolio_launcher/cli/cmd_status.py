@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from importlib import import_module
 from pathlib import Path
 
-from portfolio_launcher.app.run import RunOptions
 from portfolio_launcher.app.status import read_status
 from portfolio_launcher.cli.common import DEMO, ENV, EXCHANGE, PORTFOLIO, load_from_flags
 from portfolio_launcher.cli.flags import Flag, Parsed, UsageError, parse
 from portfolio_launcher.cli.report import EXIT_OK, EXIT_RUNTIME
-from portfolio_launcher.cli.run_ui import run_until_done
 from portfolio_launcher.cli.run_view import runtime_box
 from portfolio_launcher.cli.status_view import status_box
 from portfolio_launcher.cli.terminal import Terminal
@@ -38,8 +37,6 @@ FLAGS: tuple[Flag, ...] = (
     Flag("log-dir", "str", "logs", "folder for the launcher's and each bot's log file", "DIR"),
     Flag("log-level", "str", "info", "debug, info, warning or error", "LEVEL"),
 )
-FEEDS = ("sim", "replay", "live")
-LOG_LEVELS = ("debug", "info", "warning", "error")
 
 
 def run(argv: Sequence[str], term: Terminal, cwd: Path, environ: Mapping[str, str]) -> int:
@@ -50,14 +47,16 @@ def run(argv: Sequence[str], term: Terminal, cwd: Path, environ: Mapping[str, st
     monitor = parsed.number("monitor")
     if monitor is not None and monitor <= 0:
         raise UsageError("-monitor must be a positive duration (e.g. 30s)")
-    options = _run_options(parsed, cwd) if not parsed.flag("status") else None
+    # The run path (asyncio, ccxt, the engine) is loaded only when a portfolio is started.
+    runner = None if parsed.flag("status") else import_module("portfolio_launcher.cli.cmd_run")
+    options = None if runner is None else runner.run_options(parsed, cwd)
     loaded = load_from_flags(parsed, term, cwd, environ)
     if isinstance(loaded, int):
         return loaded
     if options is None:
         detailed = parsed.flag("detailed")
         term.out.print(status_box(loaded, detailed=detailed))
-        state = _path_flag(parsed, cwd, "state")
+        state = path_flag(parsed, cwd, "state")
         try:
             runtime = read_status(loaded, state)
         except StoreError as e:
@@ -68,44 +67,12 @@ def run(argv: Sequence[str], term: Terminal, cwd: Path, environ: Mapping[str, st
             title = f"RUNTIME STATE ({where})"
             term.out.print(runtime_box(runtime.view, detailed=detailed, title=title))
         return EXIT_OK
-    return run_until_done(loaded, options, term, detailed=parsed.flag("detailed"))
+    assert runner is not None
+    code: int = runner.run_until_done(loaded, options, term, detailed=parsed.flag("detailed"))
+    return code
 
 
-def _run_options(parsed: Parsed, cwd: Path) -> RunOptions:
-    """Check the run flags before anything starts (exit 2 on a bad one)."""
-    feed = parsed.text("feed").lower()
-    if feed and feed not in FEEDS:
-        raise UsageError(f"invalid -feed {feed!r} (use sim, replay or live)")
-    level = parsed.text("log-level").lower()
-    if level not in LOG_LEVELS:
-        raise UsageError(f"invalid -log-level {level!r} (use {', '.join(LOG_LEVELS)})")
-    speed = parsed.number("speed")
-    if speed is not None and speed < 0:
-        raise UsageError("-speed must be >= 0 (0 = as fast as possible)")
-    duration = parsed.number("duration")
-    if duration is not None and duration <= 0:
-        raise UsageError("-duration must be a positive duration (e.g. 2d, 12h)")
-    seed = parsed.number("seed")
-    if seed is not None and seed < 0:
-        raise UsageError("-seed must be >= 0")
-
-    def path(name: str) -> Path | None:
-        return _path_flag(parsed, cwd, name)
-
-    return RunOptions(
-        feed=feed or None,
-        speed=speed,
-        duration_s=duration,
-        seed=None if seed is None else int(seed),
-        data_dir=path("data"),
-        log_dir=path("log-dir") or cwd / "logs",
-        log_level=level,
-        monitor_s=parsed.number("monitor") or 30.0,
-        state_path=path("state"),
-    )
-
-
-def _path_flag(parsed: Parsed, cwd: Path, name: str) -> Path | None:
+def path_flag(parsed: Parsed, cwd: Path, name: str) -> Path | None:
     """A path flag relative to the working directory (cli.md), None when not given."""
     text = parsed.text(name)
     return None if not text else (Path(text) if Path(text).is_absolute() else cwd / text)

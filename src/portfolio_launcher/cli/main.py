@@ -5,28 +5,40 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
+from importlib import import_module
 from pathlib import Path
+from types import ModuleType
 
-from portfolio_launcher.cli import cmd_data, cmd_init, cmd_status, cmd_validate
-from portfolio_launcher.cli.flags import Flag, UsageError, usage
+from portfolio_launcher.cli.flags import UsageError, usage
 from portfolio_launcher.cli.report import EXIT_RUNTIME, EXIT_USAGE
 from portfolio_launcher.cli.terminal import Terminal
 
 Command = Callable[[Sequence[str], Terminal, Path, Mapping[str, str]], int]
 
-SUBCOMMANDS: dict[str, tuple[Command, tuple[Flag, ...], str]] = {
-    "validate": (cmd_validate.run, cmd_validate.FLAGS, "validate -portfolio FILE"),
-    "init": (cmd_init.run, cmd_init.FLAGS, "init DIR"),
-    "data": (cmd_data.run, cmd_data.FLAGS, cmd_data.SYNOPSIS),
+# name -> (module in this package with `run` and `FLAGS`, synopsis). A command's module is
+# imported only when it is invoked: `data` pulls in ccxt, which `validate` has no use for.
+SUBCOMMANDS: dict[str, tuple[str, str]] = {
+    "validate": ("cmd_validate", "validate -portfolio FILE"),
+    "init": ("cmd_init", "init DIR"),
+    "data": (
+        "cmd_data",
+        "data download -exchange NAME -symbols A,B -interval 5m -from T [-to T] -out DIR",
+    ),
 }
+
+
+def _module(name: str) -> ModuleType:
+    return import_module(f"portfolio_launcher.cli.{name}")
+
+
 MAIN_USAGE = "portfolio-launcher -portfolio FILE [-status] [-detailed] [-demo=false] ..."
 
 
 def _help(term: Terminal) -> None:
-    term.say(usage(MAIN_USAGE, cmd_status.FLAGS))
+    term.say(usage(MAIN_USAGE, _module("cmd_status").FLAGS))
     term.say("")
     term.say("subcommands:")
-    for _, _, synopsis in SUBCOMMANDS.values():
+    for _, synopsis in SUBCOMMANDS.values():
         term.say(f"  portfolio-launcher {synopsis}")
 
 
@@ -44,10 +56,13 @@ def main(
         _help(term)
         return 0 if args else EXIT_USAGE
     if args[0].startswith("-"):
-        command: Command = cmd_status.run
-        flags, synopsis = cmd_status.FLAGS, MAIN_USAGE
+        module = _module("cmd_status")
+        command: Command = module.run
+        flags, synopsis = module.FLAGS, MAIN_USAGE
     elif args[0] in SUBCOMMANDS:
-        command, flags, synopsis = SUBCOMMANDS[args[0]]
+        module_name, synopsis = SUBCOMMANDS[args[0]]
+        module = _module(module_name)
+        command, flags = module.run, module.FLAGS
         synopsis = f"portfolio-launcher {synopsis}"
         args = args[1:]
     else:

@@ -10,6 +10,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from portfolio_launcher.cli.status_view import KeyValues
 from portfolio_launcher.core.durations import format_duration
 from portfolio_launcher.runtime.view import BotView, PortfolioView
 
@@ -78,23 +79,15 @@ def runtime_box(
 
 
 def _bot_row(bot: BotView) -> RenderableType:
-    row = Table.grid(padding=(0, 1))
-    for _ in range(5):
-        row.add_column(no_wrap=True)
-    row.add_row(
-        f"{DOTS.get(bot.status, '⚪')} {bot.bot_id:<16}",
-        "│",
-        f"Status: {bot.status:<10}",
-        "│",
-        f"Uptime: {format_duration(bot.uptime_s) if bot.uptime_s else '-'}",
+    uptime = format_duration(bot.uptime_s) if bot.uptime_s else "-"
+    return Text(
+        f"{DOTS.get(bot.status, '⚪')} {bot.bot_id:<16} │ Status: {bot.status:<10} │ "
+        f"Uptime: {uptime}"
     )
-    return row
 
 
 def _bot_details(bot: BotView) -> RenderableType:
-    t = Table.grid(padding=(0, 2))
-    t.add_column(style="bold", no_wrap=True)
-    t.add_column()
+    t = KeyValues(width=13)
     t.add_row("  Symbol:", bot.symbol)
     t.add_row(
         "  Equity:",
@@ -117,4 +110,4 @@ def _bot_details(bot: BotView) -> RenderableType:
     )
     if bot.reason:
         t.add_row("  Reason:", bot.reason)
-    return t
+    return t.text

@@ -23,6 +23,7 @@ from portfolio_launcher.feeds.hub import FeedHub, FeedKey
 from portfolio_launcher.feeds.protocol import Subscription
 from portfolio_launcher.runtime.bot_runner import BotRunner, BotSetup
 from portfolio_launcher.runtime.engine import EngineOptions, PortfolioEngine
+from portfolio_launcher.runtime.guard import GuardSettings, PortfolioGuard
 from portfolio_launcher.runtime.recorder import StepRecorder
 from portfolio_launcher.runtime.risk_gate import BudgetGate
 from portfolio_launcher.runtime.slots import BotSlot
@@ -250,12 +251,23 @@ async def _run_engine(
             slots=slots,
             market_time_ms=engine.committed_ms,
             started=started,
+            halted=engine.halted,
             alerts=recorder.alert_count,
         )
 
-    def portfolio_doc() -> str:
-        book.observe(slots)
-        return book.to_json()
+    p = cfg.portfolio
+    guard = PortfolioGuard(
+        GuardSettings(
+            drawdown_warning=cfg.alerts.portfolio_drawdown_threshold,
+            stop_at=p.max_drawdown_percent / 100 if p.emergency_stop_enabled else None,
+            close_positions_on_stop=p.emergency_action == "close_positions",
+            bot_loss_warning=cfg.alerts.individual_bot_loss_threshold,
+            per_bot_stop_loss=p.per_bot_stop_loss,
+        ),
+        book,
+        slots,
+        recorder,
+    )
 
     engine = PortfolioEngine(
         slots=slots,
@@ -274,7 +286,8 @@ async def _run_engine(
             portfolio.shared_state_file, view(), portfolio.secret_values
         ),
         on_monitor=lambda: ui.monitor(view()),
-        portfolio_doc=portfolio_doc,
+        portfolio_doc=book.to_json,
+        after_step=guard.after_step,
     )
     for slot in slots:
         venues.exchange_for(slot.bot_id).set_fill_handler(
@@ -292,10 +305,17 @@ async def _run_engine(
         where = "demo, paper exchange" if portfolio.demo else "LIVE, real venues"
         ui.message(f"running {len(slots)} bots on the {built.venue} feed ({where})")
         await engine.run()
-        await engine.shutdown_actions(cfg.portfolio.shutdown_action)
+        if not engine.halted:
+            await engine.shutdown_actions(cfg.portfolio.shutdown_action)
     finally:
         await venues.close()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
     ui.final(view())
+    if engine.halted:
+        ui.message(
+            "EMERGENCY STOP: the portfolio is halted. After checking, clear it with "
+            f"`portfolio-launcher resume -portfolio {portfolio.shown_path}`"
+        )
+        return EXIT_HALTED
     return EXIT_OK

@@ -20,6 +20,7 @@ Command = Callable[[Sequence[str], Terminal, Path, Mapping[str, str]], int]
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "validate": ("cmd_validate", "validate -portfolio FILE"),
     "init": ("cmd_init", "init DIR"),
+    "resume": ("cmd_resume", "resume -portfolio FILE [-yes]"),
     "data": (
         "cmd_data",
         "data download -exchange NAME -symbols A,B -interval 5m -from T [-to T] -out DIR",
@@ -90,4 +91,13 @@ def entry_point() -> None:
         code = main(sys.argv[1:], term)
     except KeyboardInterrupt:
         code = 0
+    except Exception as e:
+        # Last resort: a bug must still not put a traceback in front of a trader.
+        if os.environ.get("PORTFOLIO_LAUNCHER_DEBUG"):
+            raise
+        term.complain(
+            f"error: internal error: {type(e).__name__}: {e} (this is a bug: please report it; "
+            "PORTFOLIO_LAUNCHER_DEBUG=1 shows the traceback)"
+        )
+        code = EXIT_RUNTIME
     sys.exit(code)

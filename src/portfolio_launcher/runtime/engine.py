@@ -23,7 +23,7 @@ from portfolio_launcher.feeds.protocol import event_time_ms
 from portfolio_launcher.runtime.reconcile import reconcile
 from portfolio_launcher.runtime.recorder import StepRecorder
 from portfolio_launcher.runtime.slots import BotSlot, Lifecycle
-from portfolio_launcher.store.protocol import CommitBatch, StateStore
+from portfolio_launcher.store.protocol import CommitBatch, Halt, StateStore
 from portfolio_launcher.strategy import BotStatus
 
 YIELD_EVERY_S = 0.02
@@ -71,6 +71,7 @@ class PortfolioEngine:
         on_snapshot: Callable[[], None],
         on_monitor: Callable[[], None],
         portfolio_doc: Callable[[], str],
+        after_step: Callable[[PortfolioEngine, int], Awaitable[None]] | None = None,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.slots = list(slots)
@@ -82,11 +83,13 @@ class PortfolioEngine:
         self._on_snapshot = on_snapshot
         self._on_monitor = on_monitor
         self._portfolio_doc = portfolio_doc
+        self._after_step = after_step
         self._monotonic = monotonic
         self.step_ms: int | None = None
         self.committed_ms: int | None = None
         self._stop_requested = False
         self._finished = False
+        self.halted = False
         self._last_yield = monotonic()
         # The first commit writes a snapshot at once; later ones every `snapshot_every_s`.
         self._last_snapshot = -float("inf")
@@ -120,9 +123,11 @@ class PortfolioEngine:
             await self._hub.run(self._options.start_ms, self._options.end_ms)
         finally:
             monitor.cancel()
-            if self.step_ms is not None and self.step_ms != self.committed_ms:
-                self._commit()
-            self._on_snapshot()
+        if not self._finished and self.step_ms is not None and self._after_step is not None:
+            await self._after_step(self, self.step_ms)
+        if self.step_ms is not None and self.step_ms != self.committed_ms:
+            self._commit()
+        self._on_snapshot()
 
     def _handler(self, key: FeedKey) -> Callable[[CandleEvent], Awaitable[None]]:
         async def handle(event: CandleEvent) -> None:
@@ -135,6 +140,10 @@ class PortfolioEngine:
             return
         t = event_time_ms(event)
         if self.step_ms is not None and t > self.step_ms:
+            if self._after_step is not None:
+                await self._after_step(self, self.step_ms)
+                if self._finished:
+                    return
             if self._stop_requested or self._commit_due():
                 self._commit()
             if self._stop_requested:
@@ -204,6 +213,28 @@ class PortfolioEngine:
                 self._crashed(slot, e, self.step_ms)
         self._commit()
         self._on_snapshot()
+
+    async def emergency_stop(self, reason: str, *, close_positions: bool) -> None:
+        """The drawdown limit was hit: every bot stops opening, every open order is cancelled,
+        positions are closed or left (`emergency_action`), the halt is persisted, and the run
+        ends (exit code 3). Committed as a further commit of the step that triggered it."""
+        assert self.step_ms is not None
+        self.halted = True
+        for slot in self.slots:
+            if slot.needs_start or slot.status is Lifecycle.STOPPED:
+                continue
+            try:
+                await slot.runner.close_out(close_position=close_positions)
+            except Exception as e:  # keep going: the other bots must still be closed out
+                self._crashed(slot, e, self.step_ms)
+            slot.status = Lifecycle.HALTED
+            slot.reason = "emergency stop"
+        self._recorder.alert("critical", "portfolio", "emergency_stop", reason, self.step_ms)
+        self._store.set_halt(Halt(reason, self.step_ms))
+        self._commit()
+        self._on_snapshot()
+        self._finished = True
+        self._hub.stop()
 
     async def stop_bot(self, bot_id: str, *, close_position: bool = False) -> None:
         """Stop one bot at runtime: cancel its resting orders (optionally close its position),

@@ -1,0 +1,116 @@
+"""The portfolio's guard, run at every market step: drawdown warning and emergency stop, per-bot
+loss warning and optional per-bot stop (portfolio.md, Risk management).
+
+Evaluated on every step boundary, so its decisions are a function of market data alone (a
+replay after a crash decides the same).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from portfolio_launcher.runtime.recorder import StepRecorder
+from portfolio_launcher.runtime.slots import BotSlot, Lifecycle
+from portfolio_launcher.runtime.view import PortfolioBook
+
+
+@dataclass(frozen=True, slots=True)
+class GuardSettings:
+    """Thresholds as fractions; `stop_at` None when `emergency_stop_enabled` is false."""
+
+    drawdown_warning: float
+    stop_at: float | None
+    close_positions_on_stop: bool
+    bot_loss_warning: float
+    per_bot_stop_loss: float | None
+
+
+class GuardedEngine(Protocol):
+    """What the guard asks of the engine."""
+
+    async def emergency_stop(self, reason: str, *, close_positions: bool) -> None:
+        """Halt the whole portfolio."""
+        ...
+
+    async def stop_bot(self, bot_id: str, *, close_position: bool = False) -> None:
+        """Stop one bot."""
+        ...
+
+
+class PortfolioGuard:
+    """Watches equity and each bot's loss; one warning per episode (until it recovers)."""
+
+    def __init__(
+        self,
+        settings: GuardSettings,
+        book: PortfolioBook,
+        slots: Sequence[BotSlot],
+        recorder: StepRecorder,
+    ) -> None:
+        self._settings = settings
+        self._book = book
+        self._slots = slots
+        self._recorder = recorder
+        self._dd_episode = False
+        self._loss_episodes: set[str] = set()
+
+    async def after_step(self, engine: GuardedEngine, market_time: int) -> None:
+        """Observe equity at this step's marks and act on the thresholds."""
+        s = self._settings
+        equity = self._book.observe(self._slots)
+        peak = self._book.peak_equity
+        dd = 1.0 - equity / peak if peak > 0 else 0.0
+        if s.stop_at is not None and dd >= s.stop_at:
+            await engine.emergency_stop(
+                f"emergency stop: drawdown {dd:.2%} reached the limit {s.stop_at:.2%} "
+                f"(equity {equity:,.2f}, peak {peak:,.2f})",
+                close_positions=s.close_positions_on_stop,
+            )
+            return
+        if dd >= s.drawdown_warning and not self._dd_episode:
+            self._dd_episode = True
+            self._recorder.alert(
+                "warning",
+                "portfolio",
+                "drawdown_warning",
+                f"drawdown {dd:.2%} at or above the warning level {s.drawdown_warning:.2%}",
+                market_time,
+            )
+        elif dd < s.drawdown_warning:
+            self._dd_episode = False
+        for slot in self._slots:
+            await self._check_bot(engine, slot, market_time)
+
+    async def _check_bot(self, engine: GuardedEngine, slot: BotSlot, market_time: int) -> None:
+        s = self._settings
+        allocated = self._book.budget(slot.bot_id)
+        if allocated <= 0 or slot.status is Lifecycle.STOPPED:
+            return
+        book = slot.runner.book
+        equity = allocated + book.realized + book.unrealized(slot.runner.mark)
+        loss = 1.0 - equity / allocated
+        if s.per_bot_stop_loss is not None and loss >= s.per_bot_stop_loss:
+            self._recorder.alert(
+                "warning",
+                slot.bot_id,
+                "bot_stop_loss",
+                f"{slot.bot_id} lost {loss:.2%} of its allocation (per_bot_stop_loss "
+                f"{s.per_bot_stop_loss:.2%}): stopped, position closed",
+                market_time,
+            )
+            await engine.stop_bot(slot.bot_id, close_position=True)
+            return
+        if loss >= s.bot_loss_warning and slot.bot_id not in self._loss_episodes:
+            self._loss_episodes.add(slot.bot_id)
+            self._recorder.alert(
+                "warning",
+                slot.bot_id,
+                "bot_loss",
+                f"{slot.bot_id} equity {equity:,.2f} is {loss:.2%} below its allocation "
+                f"{allocated:,.2f}",
+                market_time,
+            )
+        elif loss < s.bot_loss_warning:
+            self._loss_episodes.discard(slot.bot_id)

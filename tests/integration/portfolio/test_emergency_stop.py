@@ -1,0 +1,121 @@
+"""The emergency stop on a scripted market: exit 3, no open order, the halt survives restarts
+until `resume` clears it. The CLI runs as a real subprocess on replay files built here."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+from tests.cli_runner import run_cli
+
+START_MS = 1_704_067_200_000  # 2024-01-01T00:00:00Z
+STEP_MS = 300_000
+
+
+def write_market(folder: Path, prices: list[float]) -> None:
+    """AAVEUSDT 5m candles with the given closes (open = previous close, 0.2% wicks)."""
+    folder.mkdir(parents=True)
+    lines = ["timestamp,open,high,low,close,volume"]
+    prev = prices[0]
+    for i, close in enumerate(prices):
+        high = max(prev, close) * 1.002
+        low = min(prev, close) * 0.998
+        lines.append(f"{START_MS + i * STEP_MS},{prev},{high},{low},{close},1000")
+        prev = close
+    (folder / "AAVEUSDT-5m.csv").write_text("\n".join(lines) + "\n")
+
+
+def write_portfolio(folder: Path, **portfolio: object) -> None:
+    bot = {
+        "strategy": {
+            "symbol": "AAVEUSDT",
+            "base_amount": 300.0,
+            "leverage": 10.0,
+            "interval": "5m",
+            "window_size": 20,
+            "indicators": [],
+            "tp_percent": 0.05,
+            "max_dca_levels": 3,
+            "price_threshold": 0.02,
+        }
+    }
+    (folder / "bot.json").write_text(json.dumps(bot))
+    doc = {
+        "description": "crash test",
+        "bots": [{"bot_id": "aave", "config_file": "bot.json"}],
+        "portfolio": {
+            "total_balance": 1000.0,
+            "max_drawdown_percent": 10.0,
+            "max_total_exposure": 10.0,
+            **portfolio,
+        },
+        "alerts": {"portfolio_drawdown_threshold": 0.05},
+        "market_data": {"source": "replay", "data_dir": "data"},
+    }
+    (folder / "p.json").write_text(json.dumps(doc))
+
+
+def crash_market() -> list[float]:
+    flat = [100.0 + (0.1 if i % 2 else -0.1) for i in range(60)]
+    fall = [100.0 * (1 - 0.004 * i) for i in range(1, 101)]  # down to 60: -40 %
+    return flat + fall
+
+
+def test_emergency_stop_exits_3_and_halt_persists_until_resume(tmp_path: Path) -> None:
+    write_market(tmp_path / "data", crash_market())
+    write_portfolio(tmp_path)
+    first = run_cli(["-portfolio", "p.json"], cwd=tmp_path, timeout=120)
+    assert first.returncode == 3, first.stderr
+    assert "EMERGENCY STOP" in first.stderr
+    assert "portfolio-launcher resume -portfolio p.json" in first.stderr
+    snap = json.loads((tmp_path / "portfolio_state.json").read_text())
+    assert snap["portfolio"]["halted"] is True
+    assert snap["portfolio"]["drawdown"] >= 0.10
+    assert snap["bots"]["aave"]["open_orders"] == 0
+    assert snap["bots"]["aave"]["position_qty"] == 0  # emergency_action close_positions
+    with sqlite3.connect(tmp_path / "portfolio_state.db") as conn:
+        codes = [r[0] for r in conn.execute("SELECT code FROM alerts")]
+        halts = conn.execute("SELECT * FROM halts").fetchall()
+    assert "emergency_stop" in codes and "drawdown_warning" in codes
+    assert halts
+
+    again = run_cli(["-portfolio", "p.json"], cwd=tmp_path)
+    assert again.returncode == 3
+    assert "resume" in again.stderr
+    status = run_cli(["-portfolio", "p.json", "-status"], cwd=tmp_path)
+    assert status.returncode == 0
+    assert "HALTED" in status.stdout
+
+    declined = run_cli(["resume", "-portfolio", "p.json"], cwd=tmp_path)  # stdin: no answer
+    assert declined.returncode == 1
+    assert "NOT cleared" in declined.stderr
+    assert run_cli(["-portfolio", "p.json"], cwd=tmp_path).returncode == 3
+
+    cleared = run_cli(["resume", "-portfolio", "p.json", "-yes"], cwd=tmp_path)
+    assert cleared.returncode == 0, cleared.stderr
+    assert "halt cleared" in cleared.stdout
+    assert run_cli(["resume", "-portfolio", "p.json"], cwd=tmp_path).stdout.endswith(
+        "not halted; nothing to resume\n"
+    )
+
+
+def test_cancel_orders_action_leaves_the_position(tmp_path: Path) -> None:
+    write_market(tmp_path / "data", crash_market())
+    write_portfolio(tmp_path, emergency_action="cancel_orders")
+    result = run_cli(["-portfolio", "p.json"], cwd=tmp_path, timeout=120)
+    assert result.returncode == 3, result.stderr
+    snap = json.loads((tmp_path / "portfolio_state.json").read_text())
+    assert snap["bots"]["aave"]["open_orders"] == 0
+    assert snap["bots"]["aave"]["position_qty"] > 0
+
+
+def test_emergency_stop_disabled_only_warns(tmp_path: Path) -> None:
+    write_market(tmp_path / "data", crash_market())
+    write_portfolio(tmp_path, emergency_stop_enabled=False)
+    result = run_cli(["-portfolio", "p.json"], cwd=tmp_path, timeout=120)
+    assert result.returncode == 0, result.stderr
+    with sqlite3.connect(tmp_path / "portfolio_state.db") as conn:
+        codes = [r[0] for r in conn.execute("SELECT code FROM alerts")]
+    assert "drawdown_warning" in codes
+    assert "emergency_stop" not in codes

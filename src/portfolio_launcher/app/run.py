@@ -281,6 +281,9 @@ async def _run_engine(
             end_ms=end,
             snapshot_every_s=cfg.monitoring.sync_interval,
             monitor_every_s=options.monitor_s,
+            heartbeat_s=cfg.monitoring.heartbeat_interval,
+            sync_every_s=cfg.monitoring.sync_interval,
+            error_rate_threshold=cfg.monitoring.error_rate_threshold,
         ),
         on_snapshot=lambda: write_snapshot(
             portfolio.shared_state_file, view(), portfolio.secret_values
@@ -297,6 +300,19 @@ async def _run_engine(
         key = FeedKey(built.venue, setup.params.symbol, setup.interval)
         slot.runner.warm_up(await hub.history(key, start, setup.params.window_size))
     await engine.start_all(start)
+    if engine.running_bots() == 0:
+        recorder.alert(
+            "critical",
+            "portfolio",
+            "no_bots_running",
+            "no bot could start: see each bot's error above",
+            start,
+        )
+        for slot in slots:
+            ui.message(f"{slot.bot_id}: {slot.reason}")
+        engine.commit_now(start)
+        ui.message("error: no bot could start; nothing is trading")
+        return EXIT_RUNTIME
 
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -312,6 +328,9 @@ async def _run_engine(
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
     ui.final(view())
+    if engine.no_bots:
+        ui.message("error: no bot is running any more (see the alerts); the launcher stopped")
+        return EXIT_RUNTIME
     if engine.halted:
         ui.message(
             "EMERGENCY STOP: the portfolio is halted. After checking, clear it with "

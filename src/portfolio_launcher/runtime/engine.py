@@ -54,6 +54,9 @@ class EngineOptions:
     monitor_every_s: float
     stop_grace_s: float = 1.0
     commit_every_s: float = 0.2
+    heartbeat_s: float = 30.0
+    sync_every_s: float = 60.0
+    error_rate_threshold: int = 10
 
 
 class PortfolioEngine:
@@ -90,6 +93,8 @@ class PortfolioEngine:
         self._stop_requested = False
         self._finished = False
         self.halted = False
+        self.no_bots = False
+        self._last_sync = monotonic()
         self._last_yield = monotonic()
         # The first commit writes a snapshot at once; later ones every `snapshot_every_s`.
         self._last_snapshot = -float("inf")
@@ -119,10 +124,12 @@ class PortfolioEngine:
                 self._hub.subscribe(key, self._handler(key))
             self._by_key[key].append(slot)
         monitor = asyncio.create_task(self._monitor_loop())
+        watchdog = asyncio.create_task(self._watchdog_loop())
         try:
             await self._hub.run(self._options.start_ms, self._options.end_ms)
         finally:
             monitor.cancel()
+            watchdog.cancel()
         if not self._finished and self.step_ms is not None and self._after_step is not None:
             await self._after_step(self, self.step_ms)
         if self.step_ms is not None and self.step_ms != self.committed_ms:
@@ -144,6 +151,20 @@ class PortfolioEngine:
                 await self._after_step(self, self.step_ms)
                 if self._finished:
                     return
+            now = self._monotonic()
+            if now - self._last_sync >= self._options.sync_every_s:
+                self._last_sync = now
+                await self.sync(self.step_ms)
+            if self.all_given_up() and not self.no_bots:
+                self.no_bots = True
+                self._recorder.alert(
+                    "critical",
+                    "portfolio",
+                    "no_bots_running",
+                    "no bot is running and none will be restarted",
+                    self.step_ms,
+                )
+                self.request_stop()
             if self._stop_requested or self._commit_due():
                 self._commit()
             if self._stop_requested:
@@ -183,11 +204,28 @@ class PortfolioEngine:
                 return
             await self._start(slot, market_time)
             return
+        slot.busy_since = self._monotonic()
         try:
-            await runner.on_close(candle, market_time)
+            # A bot silent for 5 heartbeats is unresponsive: cancel its work and restart it.
+            await asyncio.wait_for(
+                runner.on_close(candle, market_time), timeout=5 * self._options.heartbeat_s
+            )
+        except TimeoutError:
+            self._recorder.alert(
+                "warning",
+                slot.bot_id,
+                "unresponsive",
+                f"{slot.bot_id} gave no heartbeat for {5 * self._options.heartbeat_s:g}s: "
+                "restarting it",
+                market_time,
+            )
+            self._crashed(slot, TimeoutError("unresponsive"), market_time)
+            return
         except Exception as e:  # the supervisor's one broad except: record, count, restart
             self._crashed(slot, e, market_time)
             return
+        finally:
+            slot.busy_since = None
         if runner.state.status is BotStatus.STOPPED:
             slot.stopped(runner.state.reason or "stopped")
             self._recorder.alert(
@@ -311,6 +349,12 @@ class PortfolioEngine:
 
         return handle
 
+    def commit_now(self, market_time: int) -> None:
+        """Commit what was recorded so far at `market_time` (before the first step: start-up)."""
+        self.step_ms = market_time
+        self._commit()
+        self._on_snapshot()
+
     def _commit(self) -> None:
         assert self.step_ms is not None
         records = self._recorder.drain()
@@ -341,6 +385,65 @@ class PortfolioEngine:
         if now - self._last_snapshot >= self._options.snapshot_every_s:
             self._last_snapshot = now
             self._on_snapshot()
+
+    async def _watchdog_loop(self) -> None:
+        """Heartbeat ages (warning at 3 beats missed) and error rates, checked every beat."""
+        hb = self._options.heartbeat_s
+        while True:
+            await asyncio.sleep(hb)
+            now = self._monotonic()
+            for slot in self.slots:
+                since = slot.busy_since
+                if since is not None and now - since >= 3 * hb and not slot.warned_unresponsive:
+                    slot.warned_unresponsive = True
+                    self._recorder.alert(
+                        "warning",
+                        slot.bot_id,
+                        "unresponsive",
+                        f"{slot.bot_id} has been busy for {now - since:.0f}s without a heartbeat",
+                        self.step_ms or 0,
+                    )
+                elif since is None:
+                    slot.warned_unresponsive = False
+                errors = len(slot.runner.health.errors)
+                if errors > self._options.error_rate_threshold and not slot.warned_errors:
+                    slot.warned_errors = True
+                    self._recorder.alert(
+                        "warning",
+                        slot.bot_id,
+                        "error_rate",
+                        f"{slot.bot_id}: {errors} errors in the last 5 minutes "
+                        f"(threshold {self._options.error_rate_threshold})",
+                        self.step_ms or 0,
+                    )
+                elif errors <= self._options.error_rate_threshold:
+                    slot.warned_errors = False
+
+    async def sync(self, market_time: int) -> None:
+        """Reconcile every running bot with its exchange (the exchange wins)."""
+        for slot in self.slots:
+            if slot.status is not Lifecycle.RUNNING:
+                continue
+            try:
+                corrections = await reconcile(
+                    slot.runner, cancel_orphans=slot.cancel_orphans, time_ms=market_time
+                )
+            except Exception as e:
+                self._crashed(slot, e, market_time)
+                continue
+            for correction in corrections:
+                self._recorder.correction(correction)
+
+    def running_bots(self) -> int:
+        """Bots in the running state."""
+        return sum(1 for s in self.slots if s.status is Lifecycle.RUNNING)
+
+    def all_given_up(self) -> bool:
+        """Every bot stopped for good or out of restarts: nothing can trade any more."""
+        return all(
+            s.status is Lifecycle.STOPPED or (s.status is Lifecycle.ERROR and not s.can_retry)
+            for s in self.slots
+        )
 
     async def _monitor_loop(self) -> None:
         while True:

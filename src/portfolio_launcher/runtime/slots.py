@@ -40,6 +40,14 @@ class BotSlot:
     retry_at: float = 0.0
     reason: str = ""
     needs_start: bool = field(default=True)
+    busy_since: float | None = None
+    warned_unresponsive: bool = False
+    warned_errors: bool = False
+
+    @property
+    def can_retry(self) -> bool:
+        """A failed bot still has restarts left."""
+        return self.retry_at != float("inf")
 
     @property
     def bot_id(self) -> str:

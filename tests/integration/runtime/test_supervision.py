@@ -6,6 +6,7 @@ protocol as the paper exchange and the ccxt adapter.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import shutil
 import sqlite3
@@ -95,6 +96,18 @@ class BugOnFirstOrder(Wrapper):
         return await self.inner.create_order(request)
 
 
+class HangsOnFirstOrder(Wrapper):
+    """The first order never returns, as a venue call without a timeout could."""
+
+    hung = False
+
+    async def create_order(self, request: OrderRequest) -> Order:
+        if not self.hung:
+            self.hung = True
+            await asyncio.sleep(3600)
+        return await self.inner.create_order(request)
+
+
 class CancelBehindTheBotsBack(Wrapper):
     """At start, cancels the bot's first open order directly at the venue (a human did it)."""
 
@@ -128,14 +141,14 @@ class Screen:
         self.last = view
 
 
-def _folder(tmp_path: Path, **portfolio: Any) -> Path:
+def _folder(tmp_path: Path, monitoring: dict[str, Any] | None = None, **portfolio: Any) -> Path:
     folder = tmp_path / "p"
     shutil.copytree(EXAMPLES, folder)
-    if portfolio:
-        path = folder / PORTFOLIO
-        doc = json.loads(path.read_text())
-        doc["portfolio"].update(portfolio)
-        path.write_text(json.dumps(doc))
+    path = folder / PORTFOLIO
+    doc = json.loads(path.read_text())
+    doc["portfolio"].update(portfolio)
+    doc["monitoring"].update(monitoring or {})
+    path.write_text(json.dumps(doc))
     return folder
 
 
@@ -236,3 +249,36 @@ async def test_keep_orders_leaves_resting_orders(tmp_path: Path) -> None:
     folder = _folder(tmp_path)
     assert (await _run(folder, "1d", {}))[0] == 0
     assert sum(b["open_orders"] for b in _snapshot(folder)["bots"].values()) > 0
+
+
+async def test_an_unresponsive_bot_is_warned_about_and_restarted(tmp_path: Path) -> None:
+    folder = _folder(tmp_path, monitoring={"heartbeat_interval": "500ms"})
+    # The stalled bot holds the market for 5 beats (2.5 s); the paced feed then catches up, so
+    # two simulated days leave time for the 1 s restart backoff.
+    code, _ = await _run(folder, "2d", {"hype_bot": HangsOnFirstOrder}, speed=28_800)
+    assert code == 0
+    alerts = _alerts(folder)
+    unresponsive = [a for a in alerts if a[1] == "hype_bot" and a[2] == "unresponsive"]
+    assert any("busy for" in a[3] for a in unresponsive), "warning after 3 missed beats"
+    assert any("restarting" in a[3] for a in unresponsive), "restart after 5 missed beats"
+    assert ("info", "hype_bot", "bot_restarted") in {a[:3] for a in alerts}
+    # The order that hung never reached the venue: reconciliation forgot it, and the bot traded on.
+    assert any(a[2] == "sync_mismatch" and "forgotten" in a[3] for a in alerts)
+    assert _snapshot(folder)["bots"]["hype_bot"]["position_qty"] > 0
+
+
+async def test_no_bot_can_start_is_critical_and_exit_1(tmp_path: Path) -> None:
+    folder = _folder(tmp_path, monitoring={"max_restarts": 0})
+    code, screen = await _run(folder, "1d", {"aave_bot": VenueDown, "hype_bot": VenueDown})
+    assert code == 1
+    assert any("no bot could start" in m for m in screen.messages)
+    assert ("critical", "portfolio", "no_bots_running") in {a[:3] for a in _alerts(folder)}
+
+
+async def test_error_rate_warning(tmp_path: Path) -> None:
+    folder = _folder(
+        tmp_path, monitoring={"error_rate_threshold": 1, "heartbeat_interval": "500ms"}
+    )
+    code, _ = await _run(folder, "1d", {"aave_bot": VenueDown}, speed=28_800)
+    assert code == 0
+    assert ("warning", "aave_bot", "error_rate") in {a[:3] for a in _alerts(folder)}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Sequence
 from typing import Protocol
 
@@ -89,12 +90,17 @@ class AppriseNotifier:
         # secure_logging makes apprise mask credentials in its own "loaded URL" messages.
         asset = apprise.AppriseAsset(secure_logging=True, service_timeout=timeout_s)
         self._apprise = apprise.Apprise(asset=asset)
-        for index, url in enumerate(urls):
-            if not self._apprise.add(url.reveal()):
-                raise ConfigError(
-                    f"notifications.urls[{index}]: not a usable notifier URL "
-                    f"(scheme {_scheme(url.reveal())!r})"
-                )
+        # apprise loads its plugins on the first add(); one of them imports the deprecated
+        # stdlib `imghdr`, whose DeprecationWarning is apprise's business, not a fault of ours
+        # (and an error wherever warnings are errors, as in our tests).
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            for index, url in enumerate(urls):
+                if not self._apprise.add(url.reveal()):
+                    raise ConfigError(
+                        f"notifications.urls[{index}]: not a usable notifier URL "
+                        f"(scheme {_scheme(url.reveal())!r})"
+                    )
         self._count = len(urls)
 
     def __repr__(self) -> str:

@@ -42,6 +42,14 @@ class CandleMatcher(Protocol):
         """The exchange's state as plain JSON values (`compact`: what matching depends on)."""
         ...
 
+    def funding_paid(self, symbol: str | None = None) -> float:
+        """Funding paid so far (received: negative), for one symbol or all."""
+        ...
+
+    def equity(self) -> float:
+        """Account equity at the last prices: deposits + realized - fees - funding + unrealized."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class EngineOptions:
@@ -176,6 +184,13 @@ class PortfolioEngine:
         candle = event.candle
         if self._matcher is not None:
             await self._matcher.process_candle(key.symbol, candle, key.interval)
+            # Funding is charged by the account, not through fills: book it for the bot too.
+            for slot in self._by_key[key]:
+                paid = self._matcher.funding_paid(key.symbol)
+                if paid != slot.runner.book.funding:
+                    slot.runner.book = slot.runner.book.with_funding(
+                        paid - slot.runner.book.funding
+                    )
         if candle.closed:
             for slot in self._by_key[key]:
                 await self._drive(slot, candle, t)
@@ -433,6 +448,16 @@ class PortfolioEngine:
                 continue
             for correction in corrections:
                 self._recorder.correction(correction)
+
+    def ledger_error(self, total_balance: float) -> float | None:
+        """|paper account equity - (C0 + Σ realized + Σ unrealized of the bots' books)|, the
+        portfolio.md invariant, with the paper account as the independent witness (demo only)."""
+        if self._matcher is None:
+            return None
+        books = sum(
+            s.runner.book.realized + s.runner.book.unrealized(s.runner.mark) for s in self.slots
+        )
+        return abs(self._matcher.equity() - (total_balance + books))
 
     def running_bots(self) -> int:
         """Bots in the running state."""

@@ -15,6 +15,9 @@ from portfolio_launcher.runtime.recorder import StepRecorder
 from portfolio_launcher.runtime.slots import BotSlot, Lifecycle
 from portfolio_launcher.runtime.view import PortfolioBook
 
+LEDGER_TOLERANCE = 1e-9
+"""Relative tolerance of the equity invariant (float sums over thousands of fills)."""
+
 
 @dataclass(frozen=True, slots=True)
 class GuardSettings:
@@ -29,6 +32,10 @@ class GuardSettings:
 
 class GuardedEngine(Protocol):
     """What the guard asks of the engine."""
+
+    def ledger_error(self, total_balance: float) -> float | None:
+        """The equity invariant's error, when an independent account view exists."""
+        ...
 
     async def emergency_stop(self, reason: str, *, close_positions: bool) -> None:
         """Halt the whole portfolio."""
@@ -55,11 +62,22 @@ class PortfolioGuard:
         self._recorder = recorder
         self._dd_episode = False
         self._loss_episodes: set[str] = set()
+        self.ledger_violations = 0
 
     async def after_step(self, engine: GuardedEngine, market_time: int) -> None:
         """Observe equity at this step's marks and act on the thresholds."""
         s = self._settings
         equity = self._book.observe(self._slots)
+        error = engine.ledger_error(self._book.total_balance)
+        if error is not None and error > LEDGER_TOLERANCE * max(1.0, abs(equity)):
+            self.ledger_violations += 1
+            self._recorder.alert(
+                "critical",
+                "portfolio",
+                "ledger_mismatch",
+                f"books and account differ by {error:.6g} (equity {equity:,.2f})",
+                market_time,
+            )
         peak = self._book.peak_equity
         dd = 1.0 - equity / peak if peak > 0 else 0.0
         if s.stop_at is not None and dd >= s.stop_at:

@@ -99,6 +99,10 @@ def test_run_to_duration_writes_store_snapshot_and_logs(tmp_path: Path) -> None:
     _assert_ledger_balances(snap)
     orders, fills = _history(folder)
     assert orders and fills, "a simulated day of DCA must trade"
+    with sqlite3.connect(folder / "portfolio_state.db") as conn:
+        codes = {r[0] for r in conn.execute("SELECT code FROM alerts")}
+    # The equity invariant is checked against the paper account after every step.
+    assert "ledger_mismatch" not in codes
     for name in ("launcher.log", "aave_bot.log", "hype_bot.log"):
         assert (folder / "logs" / name).is_file()
     assert "fill:" in (folder / "logs" / "aave_bot.log").read_text()

@@ -52,7 +52,9 @@ def test_same_code_and_source_is_suppressed_within_cooldown() -> None:
     c = center(sink)
     first = c.raise_alert("warning", "aave_bot", "bot_error", "boom", 1_000)
     assert first == Alert(Level.WARNING, "aave_bot", "bot_error", "boom", 1_000)
-    assert c.raise_alert(Level.WARNING, "aave_bot", "bot_error", "boom again", 1_000 + 59_999) is None
+    assert (
+        c.raise_alert(Level.WARNING, "aave_bot", "bot_error", "boom again", 1_000 + 59_999) is None
+    )
     assert c.suppressed == 1
     assert sink.alerts == [first]
     assert c.counts() == {Level.INFO: 0, Level.WARNING: 1, Level.CRITICAL: 0}
@@ -135,8 +137,12 @@ def test_restore_keeps_cooldowns_and_active_alerts() -> None:
     c.restore(records)
     assert sink.alerts == []
     assert c.counts()[Level.WARNING] == 0
-    assert c.raise_alert("warning", "aave_bot", "bot_error", "again", 100_000 + COOLDOWN - 1) is None
-    assert c.raise_alert("warning", "aave_bot", "bot_error", "again", 100_000 + COOLDOWN) is not None
+    assert (
+        c.raise_alert("warning", "aave_bot", "bot_error", "again", 100_000 + COOLDOWN - 1) is None
+    )
+    assert (
+        c.raise_alert("warning", "aave_bot", "bot_error", "again", 100_000 + COOLDOWN) is not None
+    )
     assert c.raise_alert("critical", "portfolio", "no_bots_running", "x", 120_000) is None
     assert [a.code for a in c.active(now_ms=120_000, window_ms=60_000)] == ["no_bots_running"]
 

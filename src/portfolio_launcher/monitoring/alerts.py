@@ -28,19 +28,31 @@ class Level(StrEnum):
     # str compares alphabetically ("critical" < "info"); severity order must win, also
     # against a plain level string, which is parsed (an unknown one raises ValueError).
     def __lt__(self, other: str) -> bool:
-        return self.rank < Level(other).rank
+        return self.rank < _rank(other)
 
     def __le__(self, other: str) -> bool:
-        return self.rank <= Level(other).rank
+        return self.rank <= _rank(other)
 
     def __gt__(self, other: str) -> bool:
-        return self.rank > Level(other).rank
+        return self.rank > _rank(other)
 
     def __ge__(self, other: str) -> bool:
-        return self.rank >= Level(other).rank
+        return self.rank >= _rank(other)
 
 
 _RANKS = {Level.INFO: 0, Level.WARNING: 1, Level.CRITICAL: 2}
+
+
+def _rank(level: str) -> int:
+    """The severity rank of a level or level string (ValueError for an unknown one)."""
+    # Looking up first avoids the enum constructor on the hot path (every raise_alert).
+    rank = _RANKS.get(level)  # type: ignore[call-overload]
+    return rank if rank is not None else _RANKS[Level(level)]
+
+
+def _as_level(level: Level | str) -> Level:
+    return level if isinstance(level, Level) else Level(level)
+
 
 PORTFOLIO = "portfolio"
 """The `source` of alerts about the whole portfolio (otherwise a bot id)."""
@@ -119,7 +131,7 @@ class AlertCenter:
         self, level: Level | str, source: str, code: str, message: str, time_ms: int
     ) -> Alert | None:
         """Emit an alert to every sink, or return None when the cooldown suppresses it."""
-        alert = Alert(Level(level), source, code, message, time_ms)
+        alert = Alert(_as_level(level), source, code, message, time_ms)
         previous = self._last.get(alert.key)
         if previous is not None and self._cooling(previous, alert):
             self._suppressed += 1

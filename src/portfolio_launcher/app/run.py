@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from portfolio_launcher.app.alerting import RESTORE_ALERTS, build_alerting
 from portfolio_launcher.app.allocation import initial_allocation
 from portfolio_launcher.app.feeds import BuiltFeed, build_feed, choose_feed
 from portfolio_launcher.app.logs import RunLogs
@@ -206,7 +207,8 @@ async def _run_engine(
         else:
             logs.launcher.log(level, "%s", message)
 
-    recorder = StepRecorder(listen)
+    alerting = build_alerting(portfolio, store.alerts(limit=RESTORE_ALERTS))
+    recorder = StepRecorder(listen, admit=alerting.admit)
     gate = BudgetGate()
     slots: list[BotSlot] = []
     for setup in setups:
@@ -252,6 +254,7 @@ async def _run_engine(
             market_time_ms=engine.committed_ms,
             started=started,
             halted=engine.halted,
+            active_alerts=alerting.active_lines(engine.step_ms),
             alerts=recorder.alert_count,
         )
 
@@ -314,6 +317,8 @@ async def _run_engine(
         ui.message("error: no bot could start; nothing is trading")
         return EXIT_RUNTIME
 
+    if alerting.hub is not None:
+        alerting.hub.start()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, engine.request_stop)
@@ -325,6 +330,8 @@ async def _run_engine(
             await engine.shutdown_actions(cfg.portfolio.shutdown_action)
     finally:
         await venues.close()
+        if alerting.hub is not None:
+            await alerting.hub.stop(flush_timeout_s=5.0)
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
     ui.final(view())

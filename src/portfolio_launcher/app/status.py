@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from portfolio_launcher.app.alerting import stored_active_lines
 from portfolio_launcher.config.loaded import LoadedPortfolio
 from portfolio_launcher.runtime.stored_view import stored_view
 from portfolio_launcher.runtime.view import PortfolioView
@@ -41,7 +42,7 @@ def read_status(portfolio: LoadedPortfolio, state_path: Path | None = None) -> R
     try:
         stored = store.load()
         runs = store.runs()
-        alerts = len(store.alerts())
+        records = store.alerts()
     finally:
         store.close()
     last = runs[-1] if runs else None
@@ -52,8 +53,10 @@ def read_status(portfolio: LoadedPortfolio, state_path: Path | None = None) -> R
         params={b.bot_id: strategy_params(b) for b in portfolio.enabled_bots},
         stored=stored,
         running=pid is not None,
-        alerts=alerts,
+        alerts=len(records),
     )
+    window = int(portfolio.file.alerts.cooldown * 1000)
+    view = replace(view, active_alerts=stored_active_lines(records, stored.market_time_ms, window))
     if pid is not None and last is not None:
         view = replace(view, uptime_s=max(0.0, time.time() - last.started_wall_ms / 1000))
     return RuntimeStatus(view, pid)

@@ -14,6 +14,7 @@ from portfolio_launcher.cli.status_view import KeyValues
 from portfolio_launcher.core.durations import format_duration
 from portfolio_launcher.runtime.view import BotView, PortfolioView
 
+MAX_ALERT_LINES = 10
 DOTS = {
     "running": "🟢",
     "starting": "🟡",
@@ -40,7 +41,8 @@ def summary_line(view: PortfolioView) -> str:
         f"[{market_time(view.market_time_ms)}] bots {view.running}/{len(view.bots)} running | "
         f"uptime {format_duration(view.uptime_s)} | equity {view.equity:,.2f} "
         f"({change:+,.2f}, {pct:+.2%}) | exposure {view.exposure:.2f}x | "
-        f"drawdown {view.drawdown:.2%} | alerts {view.alerts}"
+        f"drawdown {view.drawdown:.2%} | alerts {len(view.active_alerts)} active"
+        + (" | HALTED" if view.halted else "")
     )
 
 
@@ -71,6 +73,13 @@ def runtime_box(
     head.add_row("Drawdown:", f"{view.drawdown:.2%}" + ("  HALTED" if view.halted else ""))
     head.add_row("Alerts:", str(view.alerts))
     parts: list[RenderableType] = [head, Text("")]
+    if view.active_alerts:
+        alerts = Text("ACTIVE ALERTS", style="bold")
+        for line in view.active_alerts[:MAX_ALERT_LINES]:
+            alerts.append("\n  " + line)
+        if len(view.active_alerts) > MAX_ALERT_LINES:
+            alerts.append(f"\n  ... and {len(view.active_alerts) - MAX_ALERT_LINES} more")
+        parts.extend([alerts, Text("")])
     for bot in view.bots:
         parts.append(_bot_row(bot))
         if detailed:

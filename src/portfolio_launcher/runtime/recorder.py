@@ -18,14 +18,19 @@ from portfolio_launcher.store.protocol import (
 Listener = Callable[[str, int, str], None]
 """(source, logging level, message): where recorded events are also logged."""
 
+Admit = Callable[[str, str, str, str, int], bool]
+"""(level, source, code, message, market time) -> keep it? The composition root passes the alert
+center's cooldown de-duplication (and fan-out to notifiers) here."""
+
 _LEVELS = {"info": logging.INFO, "warning": logging.WARNING, "critical": logging.CRITICAL}
 
 
 class StepRecorder:
     """Append-only buffers for the current step; `drain()` hands them over and starts anew."""
 
-    def __init__(self, listener: Listener | None = None) -> None:
+    def __init__(self, listener: Listener | None = None, admit: Admit | None = None) -> None:
         self._listener = listener
+        self._admit = admit
         self.orders: list[OrderEvent] = []
         self.fills: list[FillRecord] = []
         self.ledger: list[LedgerEntry] = []
@@ -79,7 +84,9 @@ class StepRecorder:
             )
 
     def alert(self, level: str, source: str, code: str, message: str, time_ms: int) -> None:
-        """Record an alert raised during the step."""
+        """Record an alert raised during the step, unless the alert center suppresses it."""
+        if self._admit is not None and not self._admit(level, source, code, message, time_ms):
+            return
         self.alerts.append(AlertRecord(level, source, code, message, time_ms))
         self.alert_count += 1
         if self._listener is not None:

@@ -54,6 +54,8 @@ class PortfolioView:
     uptime_s: float
     bots: tuple[BotView, ...]
     alerts: int
+    active_alerts: tuple[str, ...] = ()
+    """Unresolved warnings and criticals, newest first, one line each (the status box)."""
 
     @property
     def running(self) -> int:
@@ -147,6 +149,7 @@ def portfolio_view(
     alerts: int,
     halted: bool = False,
     now: float | None = None,
+    active_alerts: tuple[str, ...] = (),
 ) -> PortfolioView:
     """Every bot's view and the portfolio totals (read only)."""
     t = time.monotonic() if now is None else now
@@ -167,4 +170,5 @@ def portfolio_view(
         uptime_s=max(0.0, t - started),
         bots=bots,
         alerts=alerts,
+        active_alerts=active_alerts,
     )

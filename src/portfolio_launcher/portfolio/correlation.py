@@ -1,0 +1,82 @@
+"""Pairwise correlation of the bots' symbol returns and the spikes that raise a warning.
+
+Choices the spec leaves open:
+
+- Returns are log returns of closes; series are aligned at their END (the caller passes each
+  symbol's closes up to the same candle), and the last `min(window, shortest)` returns are used.
+- A pair needs at least `min_points` (default 10) aligned returns, all finite, and a non-zero
+  variance on both sides; otherwise it is omitted (no number is better than a meaningless one).
+- A spike is a correlation AT or above the threshold (portfolio.md). Spikes are sorted by
+  correlation, highest first, then by pair.
+- `weaker_of` picks the bot to block: the lower score; a bot without a score counts as the
+  weakest (we know least about it); on a tie the later bot id in sort order, so the choice is
+  stable across runs and restarts.
+- The caller maps bots to symbols: two bots can only trade the same symbol on different
+  accounts, and their correlation is then 1 by construction, which is a real concentration.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from itertools import combinations
+
+import numpy as np
+
+
+def log_returns(closes: Sequence[float] | np.ndarray) -> np.ndarray:
+    """`log(c[t] / c[t-1])`, oldest first; closes must be positive."""
+    c = np.asarray(closes, dtype=np.float64)
+    if c.size and not np.all(c > 0):
+        raise ValueError("closes must be positive for log returns")
+    return np.diff(np.log(c))
+
+
+def pearson(a: np.ndarray, b: np.ndarray) -> float | None:
+    """Pearson correlation of two equally long series; None without variance on either side."""
+    da, db = a - a.mean(), b - b.mean()
+    va, vb = float(np.dot(da, da)), float(np.dot(db, db))
+    if not (va > 0 and vb > 0):
+        return None
+    r = float(np.dot(da, db)) / math.sqrt(va * vb)
+    return max(-1.0, min(1.0, r))
+
+
+def pairwise(
+    returns: Mapping[str, np.ndarray], window: int, *, min_points: int = 10
+) -> dict[tuple[str, str], float]:
+    """Pearson correlation per pair (keys sorted `(a, b)` with `a < b`) over the last `window`
+    aligned returns; pairs with too few points, non-finite values or zero variance are omitted."""
+    if window < 2:
+        raise ValueError(f"window must be at least 2 (got {window})")
+    need = max(2, min(min_points, window))
+    series = {k: np.asarray(v, dtype=np.float64) for k, v in returns.items()}
+    out: dict[tuple[str, str], float] = {}
+    for a, b in combinations(sorted(series), 2):
+        n = min(window, series[a].size, series[b].size)
+        if n < need:
+            continue
+        x, y = series[a][-n:], series[b][-n:]
+        if not (np.all(np.isfinite(x)) and np.all(np.isfinite(y))):
+            continue
+        r = pearson(x, y)
+        if r is not None:
+            out[(a, b)] = r
+    return out
+
+
+def spikes(corr: Mapping[tuple[str, str], float], threshold: float) -> list[tuple[str, str, float]]:
+    """Pairs at or above `threshold`, highest correlation first."""
+    hits = [(a, b, r) for (a, b), r in corr.items() if r >= threshold]
+    return sorted(hits, key=lambda t: (-t[2], t[0], t[1]))
+
+
+def weaker_of(pair: tuple[str, str], scores: Mapping[str, float]) -> str:
+    """The bot of `pair` to block: lower score; missing score weakest; tie -> later bot id."""
+    a, b = sorted(pair)
+
+    def score(bot: str) -> float:
+        s = scores.get(bot)
+        return -math.inf if s is None or math.isnan(s) else s
+
+    return a if score(a) < score(b) else b

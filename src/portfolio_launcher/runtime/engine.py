@@ -229,7 +229,7 @@ class PortfolioEngine:
             self._recorder.alert(
                 "warning",
                 slot.bot_id,
-                "unresponsive",
+                "unresponsive_restart",
                 f"{slot.bot_id} gave no heartbeat for {5 * self._options.heartbeat_s:g}s: "
                 "restarting it",
                 market_time,

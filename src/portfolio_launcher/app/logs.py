@@ -28,11 +28,18 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+# At DEBUG these libraries write full notifier URLs, tokens included, before our filter could
+# see them (apprise rebuilds the URL): keep them at INFO whatever the run's level.
+QUIET_LIBRARIES = ("apprise", "urllib3")
+
+
 class RunLogs:
     """The loggers of one run; `close()` detaches and closes every file handler."""
 
     def __init__(self, folder: Path, level: str, bot_ids: Sequence[str], secrets: Sequence[str]):
         folder.mkdir(parents=True, exist_ok=True)
+        for name in QUIET_LIBRARIES:
+            logging.getLogger(name).setLevel(logging.INFO)
         self._handlers: list[tuple[logging.Logger, logging.Handler]] = []
         self._filter = RedactingFilter(secrets)
         self.launcher = self._logger("portfolio_launcher.run", folder / "launcher.log", level)

@@ -3,11 +3,14 @@ until `resume` clears it. The CLI runs as a real subprocess on replay files buil
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
 from pathlib import Path
 
-from tests.cli_runner import run_cli
+from aiohttp import web
+
+from tests.cli_runner import SCRIPT, run_cli
 
 START_MS = 1_704_067_200_000  # 2024-01-01T00:00:00Z
 STEP_MS = 300_000
@@ -119,3 +122,47 @@ def test_emergency_stop_disabled_only_warns(tmp_path: Path) -> None:
         codes = [r[0] for r in conn.execute("SELECT code FROM alerts")]
     assert "drawdown_warning" in codes
     assert "emergency_stop" not in codes
+
+
+async def test_emergency_stop_is_notified_through_apprise(tmp_path: Path) -> None:
+    """A real loopback receiver gets the critical alert through apprise's json:// scheme; info
+    alerts stay below `min_level: warning`."""
+    received: list[dict[str, object]] = []
+
+    async def receive(request: web.Request) -> web.Response:
+        received.append(await request.json())
+        return web.Response(text="ok")
+
+    app = web.Application()
+    app.router.add_post("/{token}", receive)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        write_market(tmp_path / "data", crash_market())
+        write_portfolio(tmp_path)
+        doc = json.loads((tmp_path / "p.json").read_text())
+        doc["notifications"] = {
+            "urls": [f"json://127.0.0.1:{port}/TOKEN-9c1e"],
+            "min_level": "warning",
+        }
+        (tmp_path / "p.json").write_text(json.dumps(doc))
+        proc = await asyncio.create_subprocess_exec(
+            str(SCRIPT),
+            "-portfolio",
+            "p.json",
+            cwd=tmp_path,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        _out, err = await asyncio.wait_for(proc.communicate(), timeout=120)
+        assert proc.returncode == 3, err.decode()
+    finally:
+        await runner.cleanup()
+    titles = [str(m.get("title", "")) for m in received]
+    assert any("emergency_stop" in t and "CRITICAL" in t for t in titles), received
+    assert any("drawdown_warning" in t for t in titles)
+    assert not any("bot_started" in t for t in titles), "info is below min_level"
+    assert "TOKEN-9c1e" not in (tmp_path / "logs" / "launcher.log").read_text()

@@ -168,11 +168,18 @@ def _inverse_risk(stats: Sequence[BotStats], params: WeightParams) -> np.ndarray
     sigmas = []
     for s in stats:
         r = _finite(s.symbol_returns)
-        sigmas.append(float(np.std(r, ddof=1)) if r.size >= params.min_history else 0.0)
+        sigmas.append(_std(r) if r.size >= params.min_history else 0.0)
     sigma = np.array(sigmas, dtype=np.float64)
     if np.all(sigma > 0):
         return 1.0 / (leverage * sigma)
     return 1.0 / leverage
+
+
+def _std(r: np.ndarray) -> float:
+    """Sample std (ddof=1); 0 when it is only float noise of a constant series (a std below
+    1e-9 of the mean would otherwise make a Sharpe ratio or an inverse risk explode)."""
+    sd = float(np.std(r, ddof=1))
+    return 0.0 if sd <= 1e-9 * abs(float(np.mean(r))) else sd
 
 
 def sharpe(returns: tuple[float, ...], period_s: float) -> float:
@@ -180,7 +187,7 @@ def sharpe(returns: tuple[float, ...], period_s: float) -> float:
     r = _finite(returns)
     if r.size < 2:
         return 0.0
-    sd = float(np.std(r, ddof=1))
+    sd = _std(r)
     if not sd > 0:
         return 0.0
     return float(np.mean(r)) / sd * math.sqrt(SECONDS_PER_YEAR / period_s)
@@ -213,13 +220,14 @@ def clamp_normalize(raw: np.ndarray, params: WeightParams) -> list[float]:
         return [hi] * n
     if n * lo >= 1.0:
         return [1.0 / n] * n
-    if not np.all(np.isfinite(p)) or np.any(p <= 0):
-        raise ValueError(f"raw proportions must be finite and positive (got {p.tolist()})")
+    if not np.all(np.isfinite(p)) or np.any(p < 0) or not np.any(p > 0):
+        raise ValueError(f"raw proportions must be finite, >= 0, not all 0 (got {p.tolist()})")
 
     def total(lam: float) -> float:
         return float(np.clip(lam * p, lo, hi).sum())
 
-    kinks = np.unique(np.concatenate(([0.0], lo / p, hi / p)))
+    pos = p[p > 0]  # a zero proportion (exp underflow) sits at min_weight: no kink
+    kinks = np.unique(np.concatenate(([0.0], lo / pos, hi / pos)))
     sums = np.array([total(k) for k in kinks])
     k = int(np.searchsorted(sums, 1.0))  # first kink whose sum is >= 1
     if sums[k] == 1.0 or k == 0:

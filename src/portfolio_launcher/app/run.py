@@ -22,11 +22,12 @@ from portfolio_launcher.core.account import Category, MarginMode
 from portfolio_launcher.exchange.protocol import Exchange
 from portfolio_launcher.feeds.hub import FeedHub, FeedKey
 from portfolio_launcher.feeds.protocol import Subscription
+from portfolio_launcher.portfolio.risk import RiskLimits
 from portfolio_launcher.runtime.bot_runner import BotRunner, BotSetup
 from portfolio_launcher.runtime.engine import EngineOptions, PortfolioEngine
 from portfolio_launcher.runtime.guard import GuardSettings, PortfolioGuard
+from portfolio_launcher.runtime.portfolio_gate import PortfolioRiskGate
 from portfolio_launcher.runtime.recorder import StepRecorder
-from portfolio_launcher.runtime.risk_gate import BudgetGate
 from portfolio_launcher.runtime.slots import BotSlot
 from portfolio_launcher.runtime.view import PortfolioBook, PortfolioView, portfolio_view
 from portfolio_launcher.store.protocol import StateStore, StoredState
@@ -209,7 +210,21 @@ async def _run_engine(
 
     alerting = build_alerting(portfolio, store.alerts(limit=RESTORE_ALERTS))
     recorder = StepRecorder(listen, admit=alerting.admit)
-    gate = BudgetGate()
+    runners: list[BotRunner] = []
+    blocked_bots: set[str] = set()
+    gate = PortfolioRiskGate(
+        runners=runners,
+        book=book,
+        limits={
+            b.bot_id: RiskLimits.from_config(cfg.portfolio, b.file.strategy.max_position_size)
+            for b in portfolio.enabled_bots
+        },
+        halted=lambda: engine.halted,
+        blocked=blocked_bots.__contains__,
+        on_refusal=lambda bot_id, verdict: recorder.alert(
+            "warning", bot_id, "risk_rejected", verdict.reason, engine.step_ms or 0
+        ),
+    )
     slots: list[BotSlot] = []
     for setup in setups:
         state_doc = stored.bot_states.get(setup.bot_id)
@@ -221,6 +236,7 @@ async def _run_engine(
             budget=book.budget,
             state=BotState.from_json(state_doc) if state_doc else None,
         )
+        runners.append(runner)
         runtime_doc = stored.bot_runtime.get(setup.bot_id)
         if runtime_doc:
             runner.restore_runtime(runtime_doc)

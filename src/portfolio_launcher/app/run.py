@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import time
@@ -12,21 +13,25 @@ from pathlib import Path
 from typing import Protocol
 
 from portfolio_launcher.app.alerting import RESTORE_ALERTS, build_alerting
-from portfolio_launcher.app.allocation import initial_allocation
 from portfolio_launcher.app.feeds import BuiltFeed, build_feed, choose_feed
 from portfolio_launcher.app.logs import RunLogs
+from portfolio_launcher.app.plugins import load_allocator
 from portfolio_launcher.app.snapshot_file import write_view_snapshot
 from portfolio_launcher.app.venues import Venues
 from portfolio_launcher.config.loaded import LoadedBot, LoadedPortfolio
 from portfolio_launcher.core.account import Category, MarginMode
+from portfolio_launcher.core.intervals import interval_ms
 from portfolio_launcher.exchange.protocol import Exchange
 from portfolio_launcher.feeds.hub import FeedHub, FeedKey
 from portfolio_launcher.feeds.protocol import Subscription
+from portfolio_launcher.portfolio.allocation import WeightParams, lookback_count
+from portfolio_launcher.portfolio.rebalance import ProfitSharingSpec
 from portfolio_launcher.portfolio.risk import RiskLimits
 from portfolio_launcher.runtime.bot_runner import BotRunner, BotSetup
 from portfolio_launcher.runtime.engine import EngineOptions, PortfolioEngine
 from portfolio_launcher.runtime.guard import GuardSettings, PortfolioGuard
 from portfolio_launcher.runtime.portfolio_gate import PortfolioRiskGate
+from portfolio_launcher.runtime.rebalancer import Rebalancer, RebalanceSettings
 from portfolio_launcher.runtime.recorder import StepRecorder
 from portfolio_launcher.runtime.slots import BotSlot
 from portfolio_launcher.runtime.view import PortfolioBook, PortfolioView, portfolio_view
@@ -198,9 +203,10 @@ async def _run_engine(
 ) -> int:
     cfg = portfolio.file
     venues = Venues(portfolio, stored, decorate_exchange)
-    book = PortfolioBook(cfg.portfolio.total_balance, initial_allocation(portfolio))
-    if stored.portfolio_doc is not None:
-        book.restore(stored.portfolio_doc)
+    book = PortfolioBook(cfg.portfolio.total_balance, {})
+    doc = json.loads(stored.portfolio_doc) if stored.portfolio_doc is not None else None
+    if doc is not None:
+        book.restore(doc)
 
     def listen(source: str, level: int, message: str) -> None:
         if source in logs.bots:
@@ -249,6 +255,30 @@ async def _run_engine(
             )
         )
 
+    p = cfg.portfolio
+    rebalancer = Rebalancer(
+        RebalanceSettings(
+            strategy=p.allocation_strategy,
+            weights=WeightParams.from_config(p.allocation_params),
+            lookback_s=p.allocation_params.lookback,
+            sharing=ProfitSharingSpec.from_config(p.profit_sharing),
+            frequency_ms=int(p.rebalance_frequency * 1000),
+            threshold=p.profit_sharing.rebalance_threshold,
+            fixed_weights={
+                b.bot_id: b.allocation_percentage
+                for b in portfolio.enabled_bots
+                if b.allocation_percentage is not None
+            },
+            custom=load_allocator(p.custom_allocator) if p.custom_allocator else None,
+        ),
+        book,
+        runners,
+        recorder,
+        interval_s=lambda r: interval_ms(r.setup.interval) / 1000,
+    )
+    if doc is not None and "rebalancer" in doc:
+        rebalancer.restore(doc["rebalancer"])
+
     first = stored.first_start_market_ms
     if first is None:
         first = built.start_ms
@@ -274,7 +304,6 @@ async def _run_engine(
             alerts=recorder.alert_count,
         )
 
-    p = cfg.portfolio
     guard = PortfolioGuard(
         GuardSettings(
             drawdown_warning=cfg.alerts.portfolio_drawdown_threshold,
@@ -287,6 +316,11 @@ async def _run_engine(
         slots,
         recorder,
     )
+
+    async def after_step(eng: PortfolioEngine, market_time: int) -> None:
+        await guard.after_step(eng, market_time)
+        if not eng.halted:
+            rebalancer.after_step(market_time)
 
     engine = PortfolioEngine(
         slots=slots,
@@ -308,8 +342,10 @@ async def _run_engine(
             portfolio.shared_state_file, view(), portfolio.secret_values
         ),
         on_monitor=lambda: ui.monitor(view()),
-        portfolio_doc=book.to_json,
-        after_step=guard.after_step,
+        portfolio_doc=lambda: json.dumps(
+            {**book.to_dict(), "rebalancer": rebalancer.to_dict()}, sort_keys=True
+        ),
+        after_step=after_step,
     )
     for slot in slots:
         venues.exchange_for(slot.bot_id).set_fill_handler(
@@ -317,7 +353,18 @@ async def _run_engine(
         )
     for slot, setup in zip(slots, setups, strict=True):
         key = FeedKey(built.venue, setup.params.symbol, setup.interval)
-        slot.runner.warm_up(await hub.history(key, start, setup.params.window_size))
+        period = interval_ms(setup.interval) / 1000
+        need = max(
+            setup.params.window_size, lookback_count(p.allocation_params.lookback, period) + 1
+        )
+        candles = await hub.history(key, start, need)
+        slot.runner.warm_up(candles[-setup.params.window_size :])
+        rebalancer.warm_up(slot.bot_id, [c.close for c in candles])
+    if not book.allocated:
+        # A fresh portfolio: the allocation strategy's starting weights split the capital.
+        book.allocated = {
+            bot_id: w * book.total_balance for bot_id, w in rebalancer.initial_weights().items()
+        }
     await engine.start_all(start)
     if engine.running_bots() == 0:
         recorder.alert(

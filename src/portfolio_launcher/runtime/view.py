@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from portfolio_launcher.runtime.slots import BotSlot
 from portfolio_launcher.strategy import summarize
@@ -94,15 +94,12 @@ class PortfolioBook:
         """The capital a bot may commit as margin."""
         return self.allocated.get(bot_id, 0.0)
 
-    def to_json(self) -> str:
-        """For the store's portfolio document."""
-        return json.dumps(
-            {"allocated": self.allocated, "peak_equity": self.peak_equity}, sort_keys=True
-        )
+    def to_dict(self) -> dict[str, object]:
+        """For the store's portfolio document (the caller may add its own keys)."""
+        return {"allocated": dict(self.allocated), "peak_equity": self.peak_equity}
 
-    def restore(self, doc: str) -> None:
-        """Inverse of `to_json`."""
-        data = json.loads(doc)
+    def restore(self, data: Mapping[str, Any]) -> None:
+        """Inverse of `to_dict`."""
         self.allocated = {k: float(v) for k, v in data["allocated"].items()}
         self.peak_equity = float(data["peak_equity"])
 

@@ -1,0 +1,265 @@
+"""Allocation, rebalancing and profit sharing on the market clock (portfolio.md).
+
+At every step the rebalancer samples each bot's symbol close and (for performance-based
+allocation) its equity; a rebalance runs every `rebalance_frequency` of market time and whenever a
+bot's stake drifts from its target stake by more than `rebalance_threshold` of the capital. The
+pure rules (weights, what may move, profit sharing) are in `portfolio.allocation` and
+`portfolio.rebalance`; this module feeds them and applies the plan to the portfolio book. A bot's
+equity weight `E_i / E` drifting by more than the threshold raises an "allocation drift" warning:
+its own PnL is not the rebalance's to undo, so it warns rather than moves money.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from itertools import pairwise
+from typing import Any
+
+from portfolio_launcher.config.portfolio_models import AllocationStrategy
+from portfolio_launcher.portfolio.allocation import (
+    BotStats,
+    CustomAllocator,
+    WeightParams,
+    lookback_count,
+    target_weights,
+)
+from portfolio_launcher.portfolio.ledger import BotLedger, PortfolioLedger, ledger_from_book
+from portfolio_launcher.portfolio.rebalance import (
+    ProfitSharingSpec,
+    capital_drift,
+    max_drift,
+    plan_rebalance,
+)
+from portfolio_launcher.runtime.bot_runner import BotRunner
+from portfolio_launcher.runtime.portfolio_gate import adding_notional
+from portfolio_launcher.runtime.recorder import StepRecorder
+from portfolio_launcher.runtime.view import PortfolioBook
+from portfolio_launcher.store.protocol import LedgerEntry
+
+
+@dataclass(frozen=True, slots=True)
+class RebalanceSettings:
+    """The portfolio file's allocation and rebalancing choices."""
+
+    strategy: AllocationStrategy
+    weights: WeightParams
+    lookback_s: float
+    sharing: ProfitSharingSpec
+    frequency_ms: int
+    threshold: float
+    fixed_weights: Mapping[str, float]
+    custom: CustomAllocator | None = None
+
+
+class Rebalancer:
+    """Keeps target weights, moves stakes, shares profit; its state survives a restart."""
+
+    def __init__(
+        self,
+        settings: RebalanceSettings,
+        book: PortfolioBook,
+        runners: Sequence[BotRunner],
+        recorder: StepRecorder,
+        interval_s: Callable[[BotRunner], float],
+    ) -> None:
+        self._s = settings
+        self._book = book
+        self._runners = runners
+        self._recorder = recorder
+        self._closes: dict[str, deque[float]] = {}
+        for r in runners:
+            size = lookback_count(settings.lookback_s, interval_s(r)) + 1
+            self._closes[r.bot_id] = deque(maxlen=size)
+        samples = lookback_count(settings.lookback_s, settings.weights.equity_period_s) + 1
+        self._equity: dict[str, deque[float]] = {r.bot_id: deque(maxlen=samples) for r in runners}
+        self.last_ms: int | None = None
+        self.last_sample_ms: int | None = None
+        self.weights: dict[str, float] = {}
+        self.balance: dict[str, float] = {}
+        self.realized_mark: dict[str, float] = {}
+        self.carry: dict[str, float] = {}
+        self.rebalances = 0
+        self._last_close_time: dict[str, int | None] = {}
+
+    # ---- history --------------------------------------------------------------------------
+
+    def warm_up(self, bot_id: str, closes: Sequence[float]) -> None:
+        """Symbol closes from the feed's history, so weights need no waiting after a restart."""
+        self._closes[bot_id].extend(closes)
+
+    def _sample(self, market_time: int) -> None:
+        for r in self._runners:
+            if r.mark > 0:
+                closes = self._closes[r.bot_id]
+                if not closes or r.window.last_time != self._last_close_time.get(r.bot_id):
+                    closes.append(r.mark)
+                    self._last_close_time[r.bot_id] = r.window.last_time
+        period = int(self._s.weights.equity_period_s * 1000)
+        if self.last_sample_ms is None or market_time - self.last_sample_ms >= period:
+            self.last_sample_ms = market_time
+            for r in self._runners:
+                self._equity[r.bot_id].append(self._bot_equity(r))
+
+    def _bot_equity(self, r: BotRunner) -> float:
+        return self._book.budget(r.bot_id) + r.book.realized + r.book.unrealized(r.mark)
+
+    def _stats(self) -> list[BotStats]:
+        out = []
+        for r in self._runners:
+            closes = list(self._closes[r.bot_id])
+            rets = tuple(math.log(b / a) for a, b in pairwise(closes) if a > 0 < b)
+            eq = list(self._equity[r.bot_id])
+            eq_rets = tuple(b / a - 1.0 for a, b in pairwise(eq) if a > 0)
+            out.append(
+                BotStats(
+                    bot_id=r.bot_id,
+                    leverage=r.setup.params.leverage,
+                    fixed_weight=self._s.fixed_weights.get(r.bot_id),
+                    symbol_returns=rets,
+                    equity_returns=eq_rets,
+                )
+            )
+        return out
+
+    # ---- weights and rebalances -----------------------------------------------------------
+
+    def initial_weights(self) -> dict[str, float]:
+        """Weights for a fresh portfolio (no history yet: the strategies' documented start)."""
+        result = target_weights(
+            self._s.strategy, self._stats(), self._s.weights, custom=self._s.custom
+        )
+        return result.weights
+
+    def ledger(self) -> PortfolioLedger:
+        """The portfolio ledger at the bots' current marks."""
+        bots: list[BotLedger] = []
+        for r in self._runners:
+            bots.append(
+                ledger_from_book(
+                    r.bot_id,
+                    self._book.budget(r.bot_id),
+                    r.book,
+                    r.mark,
+                    leverage=r.setup.params.leverage,
+                    resting_notional=adding_notional(r, ""),
+                )
+            )
+        allocated = sum(b.allocated for b in bots)
+        return PortfolioLedger(
+            self._book.total_balance, self._book.total_balance - allocated, tuple(bots)
+        )
+
+    def after_step(self, market_time: int) -> None:
+        """Sample, warn on equity-weight drift, and rebalance when due."""
+        self._sample(market_time)
+        if self.last_ms is None:
+            self.last_ms = market_time
+            c0 = self._book.total_balance
+            self.weights = self.weights or {k: v / c0 for k, v in self._book.allocated.items()}
+            self.realized_mark = {r.bot_id: r.book.realized for r in self._runners}
+            return
+        ledger = self.ledger()
+        drift = max_drift(ledger.bots, self.weights, ledger.equity)
+        if drift > self._s.threshold:
+            self._recorder.alert(
+                "warning",
+                "portfolio",
+                "allocation_drift",
+                f"a bot's share of equity is {drift:.2%} away from its target weight "
+                f"(threshold {self._s.threshold:.2%})",
+                market_time,
+            )
+        due = market_time - self.last_ms >= self._s.frequency_ms
+        if due or capital_drift(ledger, self.weights, self.balance) > self._s.threshold:
+            self.rebalance(ledger, market_time)
+
+    def rebalance(self, ledger: PortfolioLedger, market_time: int) -> None:
+        """Recompute weights, share profit, move stakes; record before/after and alert."""
+        result = target_weights(
+            self._s.strategy,
+            self._stats(),
+            self._s.weights,
+            custom=self._s.custom,
+            previous=self.weights or None,
+        )
+        if result.warning:
+            self._recorder.alert(
+                "warning", "portfolio", "allocation_invalid", result.warning, market_time
+            )
+        realized_now = {r.bot_id: r.book.realized for r in self._runners}
+        since = {
+            b: realized_now[b] - self.realized_mark.get(b, 0.0) + self.carry.get(b, 0.0)
+            for b in realized_now
+        }
+        plan = plan_rebalance(
+            ledger,
+            result.weights,
+            profit_sharing=self._s.sharing,
+            realized_since_last=since,
+            sharing_balance=self.balance,
+        )
+        self._book.allocated = dict(plan.after)
+        self.weights = dict(result.weights)
+        self.balance = dict(plan.sharing_balance)
+        self.carry = dict(plan.unshared)
+        self.realized_mark = realized_now
+        self.last_ms = market_time
+        self.rebalances += 1
+        moved = []
+        for bot_id, after in plan.after.items():
+            delta = after - plan.before[bot_id]
+            if abs(delta) > 1e-12:
+                self._recorder.ledger.append(
+                    LedgerEntry(
+                        bot_id,
+                        "rebalance",
+                        delta,
+                        market_time,
+                        f"allocated {plan.before[bot_id]:.2f} -> {after:.2f}",
+                    )
+                )
+            moved.append(f"{bot_id} {plan.before[bot_id]:.2f}->{after:.2f}")
+        shared = sum(plan.shared.values())
+        self._recorder.alert(
+            "info",
+            "portfolio",
+            "rebalance",
+            f"rebalance #{self.rebalances}: "
+            + ", ".join(moved)
+            + (f"; profit shared {shared:.2f}" if shared else "")
+            + (f" ({'; '.join(plan.notes)})" if plan.notes else ""),
+            market_time,
+        )
+        for bot_id in plan.after:
+            self._recorder.touch(bot_id)
+
+    # ---- persistence ----------------------------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain values for the portfolio document."""
+        return {
+            "last_ms": self.last_ms,
+            "last_sample_ms": self.last_sample_ms,
+            "weights": self.weights,
+            "balance": self.balance,
+            "realized_mark": self.realized_mark,
+            "carry": self.carry,
+            "rebalances": self.rebalances,
+            "equity": {k: list(v) for k, v in self._equity.items()},
+        }
+
+    def restore(self, data: Mapping[str, Any]) -> None:
+        """Inverse of `to_dict`."""
+        self.last_ms = data["last_ms"]
+        self.last_sample_ms = data["last_sample_ms"]
+        self.weights = {k: float(v) for k, v in data["weights"].items()}
+        self.balance = {k: float(v) for k, v in data["balance"].items()}
+        self.realized_mark = {k: float(v) for k, v in data["realized_mark"].items()}
+        self.carry = {k: float(v) for k, v in data["carry"].items()}
+        self.rebalances = int(data["rebalances"])
+        for k, values in data["equity"].items():
+            if k in self._equity:
+                self._equity[k].extend(float(v) for v in values)

@@ -16,7 +16,8 @@ import time
 import tracemalloc
 from pathlib import Path
 
-from portfolio_launcher.app.run import RunOptions, bot_setup, run_portfolio
+from portfolio_launcher.app.run import bot_setup, run_portfolio
+from portfolio_launcher.app.run_types import RunOptions
 from portfolio_launcher.config.loader import LoadOptions, load_portfolio
 from portfolio_launcher.portfolio.risk import RiskVerdict
 from portfolio_launcher.runtime.bot_runner import BotRunner

@@ -7,27 +7,32 @@ import json
 import os
 import signal
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Protocol
 
 from portfolio_launcher.app.alerting import RESTORE_ALERTS, build_alerting
 from portfolio_launcher.app.feeds import BuiltFeed, build_feed, choose_feed
 from portfolio_launcher.app.logs import RunLogs
 from portfolio_launcher.app.plugins import load_allocator
+from portfolio_launcher.app.run_types import (
+    ExchangeDecorator,
+    MonotonicClock,
+    RunOptions,
+    RunUI,
+    SnapshotWriter,
+    StoreFactory,
+)
 from portfolio_launcher.app.snapshot_file import write_view_snapshot
 from portfolio_launcher.app.venues import Venues
 from portfolio_launcher.config.loaded import LoadedBot, LoadedPortfolio
 from portfolio_launcher.core.account import Category, MarginMode
 from portfolio_launcher.core.intervals import interval_ms
-from portfolio_launcher.exchange.protocol import Exchange
 from portfolio_launcher.feeds.hub import FeedHub, FeedKey
 from portfolio_launcher.feeds.protocol import Subscription
 from portfolio_launcher.portfolio.allocation import WeightParams, lookback_count
 from portfolio_launcher.portfolio.rebalance import ProfitSharingSpec
 from portfolio_launcher.portfolio.risk import RiskLimits
 from portfolio_launcher.runtime.bot_runner import BotRunner, BotSetup
+from portfolio_launcher.runtime.close_history import CloseHistory
+from portfolio_launcher.runtime.correlation_monitor import CorrelationMonitor
 from portfolio_launcher.runtime.engine import EngineOptions, PortfolioEngine
 from portfolio_launcher.runtime.guard import GuardSettings, PortfolioGuard
 from portfolio_launcher.runtime.portfolio_gate import PortfolioRiskGate
@@ -41,52 +46,6 @@ from portfolio_launcher.strategy import BotState
 from portfolio_launcher.strategy.from_config import strategy_params
 
 EXIT_OK, EXIT_RUNTIME, EXIT_HALTED = 0, 1, 3
-
-
-@dataclass(frozen=True, slots=True)
-class RunOptions:
-    """The command line's run choices (cli.md, Additions)."""
-
-    feed: str | None = None
-    speed: float | None = None
-    duration_s: float | None = None
-    seed: int | None = None
-    data_dir: Path | None = None
-    log_dir: Path = Path("logs")
-    log_level: str = "info"
-    monitor_s: float = 30.0
-    state_path: Path | None = None
-
-
-class RunUI(Protocol):
-    """What the terminal shows while running (the CLI renders it)."""
-
-    def message(self, text: str) -> None:
-        """A plain line for the user."""
-        ...
-
-    def monitor(self, view: PortfolioView) -> None:
-        """The periodic status (one line, or the full box with -detailed)."""
-        ...
-
-    def final(self, view: PortfolioView) -> None:
-        """The status when the run ends."""
-        ...
-
-
-class MonotonicClock:
-    """Wall time for live feeds."""
-
-    def now_ms(self) -> int:
-        """Milliseconds since the epoch."""
-        return int(time.time() * 1000)
-
-
-StoreFactory = Callable[[Path], StateStore]
-ExchangeDecorator = Callable[[str, Exchange], Exchange]
-"""(bot id, exchange) -> the exchange that bot uses: a seam for wrappers (fault injection in
-tests, call accounting) that go through the same protocol as the real parts."""
-SnapshotWriter = Callable[[Path, PortfolioView, Sequence[str]], None]
 
 
 async def run_portfolio(
@@ -256,6 +215,16 @@ async def _run_engine(
         )
 
     p = cfg.portfolio
+    closes = CloseHistory(
+        {
+            s.bot_id: max(
+                lookback_count(p.allocation_params.lookback, interval_ms(s.interval) / 1000),
+                cfg.monitoring.correlation_window,
+            )
+            + 1
+            for s in setups
+        }
+    )
     rebalancer = Rebalancer(
         RebalanceSettings(
             strategy=p.allocation_strategy,
@@ -271,10 +240,22 @@ async def _run_engine(
             },
             custom=load_allocator(p.custom_allocator) if p.custom_allocator else None,
         ),
-        book,
-        runners,
-        recorder,
+        book=book,
+        runners=runners,
+        recorder=recorder,
+        closes=closes,
         interval_s=lambda r: interval_ms(r.setup.interval) / 1000,
+    )
+    correlation = CorrelationMonitor(
+        runners=runners,
+        closes=closes,
+        book=book,
+        recorder=recorder,
+        window=cfg.monitoring.correlation_window,
+        threshold=cfg.alerts.correlation_spike_threshold,
+        every_ms=int(cfg.monitoring.health_check_interval * 1000),
+        block_entries=p.correlation_action == "block_new_entries",
+        blocked=blocked_bots,
     )
     if doc is not None and "rebalancer" in doc:
         rebalancer.restore(doc["rebalancer"])
@@ -320,7 +301,9 @@ async def _run_engine(
     async def after_step(eng: PortfolioEngine, market_time: int) -> None:
         await guard.after_step(eng, market_time)
         if not eng.halted:
+            closes.observe(runners)
             rebalancer.after_step(market_time)
+            correlation.after_step(market_time)
 
     engine = PortfolioEngine(
         slots=slots,
@@ -359,7 +342,7 @@ async def _run_engine(
         )
         candles = await hub.history(key, start, need)
         slot.runner.warm_up(candles[-setup.params.window_size :])
-        rebalancer.warm_up(slot.bot_id, [c.close for c in candles])
+        closes.warm_up(slot.bot_id, [c.close for c in candles])
     if not book.allocated:
         # A fresh portfolio: the allocation strategy's starting weights split the capital.
         book.allocated = {

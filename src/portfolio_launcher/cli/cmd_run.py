@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from portfolio_launcher.app.run import RunOptions
+from portfolio_launcher.app.run_types import RunOptions
 from portfolio_launcher.cli.cmd_status import path_flag
 from portfolio_launcher.cli.flags import Parsed, UsageError
 from portfolio_launcher.cli.run_ui import run_until_done

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-from portfolio_launcher.app.run import RunOptions, run_portfolio
+from portfolio_launcher.app.run import run_portfolio
+from portfolio_launcher.app.run_types import RunOptions
 from portfolio_launcher.cli.report import EXIT_RUNTIME, EXIT_USAGE
 from portfolio_launcher.cli.run_view import runtime_box, summary_line
 from portfolio_launcher.cli.terminal import Terminal

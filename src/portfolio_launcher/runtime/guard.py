@@ -11,6 +11,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from portfolio_launcher.portfolio.drawdown import (
+    BotLossLimits,
+    DrawdownLimits,
+    DrawdownState,
+    bot_loss,
+    bot_loss_state,
+    drawdown,
+    drawdown_state,
+)
 from portfolio_launcher.runtime.recorder import StepRecorder
 from portfolio_launcher.runtime.slots import BotSlot, Lifecycle
 from portfolio_launcher.runtime.view import PortfolioBook
@@ -62,6 +71,8 @@ class PortfolioGuard:
         self._recorder = recorder
         self._dd_episode = False
         self._loss_episodes: set[str] = set()
+        self._drawdown_limits = DrawdownLimits(settings.drawdown_warning, settings.stop_at)
+        self._loss_limits = BotLossLimits(settings.bot_loss_warning, settings.per_bot_stop_loss)
         self.ledger_violations = 0
 
     async def after_step(self, engine: GuardedEngine, market_time: int) -> None:
@@ -79,15 +90,16 @@ class PortfolioGuard:
                 market_time,
             )
         peak = self._book.peak_equity
-        dd = 1.0 - equity / peak if peak > 0 else 0.0
-        if s.stop_at is not None and dd >= s.stop_at:
+        dd = drawdown(equity, peak)
+        state = drawdown_state(equity, peak, self._drawdown_limits)
+        if state is DrawdownState.STOP and s.stop_at is not None:
             await engine.emergency_stop(
                 f"emergency stop: drawdown {dd:.2%} reached the limit {s.stop_at:.2%} "
                 f"(equity {equity:,.2f}, peak {peak:,.2f})",
                 close_positions=s.close_positions_on_stop,
             )
             return
-        if dd >= s.drawdown_warning and not self._dd_episode:
+        if state is DrawdownState.WARNING and not self._dd_episode:
             self._dd_episode = True
             self._recorder.alert(
                 "warning",
@@ -96,7 +108,7 @@ class PortfolioGuard:
                 f"drawdown {dd:.2%} at or above the warning level {s.drawdown_warning:.2%}",
                 market_time,
             )
-        elif dd < s.drawdown_warning:
+        elif state is DrawdownState.NONE:
             self._dd_episode = False
         for slot in self._slots:
             await self._check_bot(engine, slot, market_time)
@@ -108,8 +120,9 @@ class PortfolioGuard:
             return
         book = slot.runner.book
         equity = allocated + book.realized + book.unrealized(slot.runner.mark)
-        loss = 1.0 - equity / allocated
-        if s.per_bot_stop_loss is not None and loss >= s.per_bot_stop_loss:
+        loss = bot_loss(equity, allocated)
+        state = bot_loss_state(equity, allocated, self._loss_limits)
+        if state is DrawdownState.STOP and s.per_bot_stop_loss is not None:
             self._recorder.alert(
                 "warning",
                 slot.bot_id,
@@ -120,7 +133,7 @@ class PortfolioGuard:
             )
             await engine.stop_bot(slot.bot_id, close_position=True)
             return
-        if loss >= s.bot_loss_warning and slot.bot_id not in self._loss_episodes:
+        if state is not DrawdownState.NONE and slot.bot_id not in self._loss_episodes:
             self._loss_episodes.add(slot.bot_id)
             self._recorder.alert(
                 "warning",
@@ -130,5 +143,5 @@ class PortfolioGuard:
                 f"{allocated:,.2f}",
                 market_time,
             )
-        elif loss < s.bot_loss_warning:
+        elif state is DrawdownState.NONE:
             self._loss_episodes.discard(slot.bot_id)

@@ -11,7 +11,6 @@ its own PnL is not the rebalance's to undo, so it warns rather than moves money.
 
 from __future__ import annotations
 
-import math
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -34,6 +33,7 @@ from portfolio_launcher.portfolio.rebalance import (
     plan_rebalance,
 )
 from portfolio_launcher.runtime.bot_runner import BotRunner
+from portfolio_launcher.runtime.close_history import CloseHistory
 from portfolio_launcher.runtime.portfolio_gate import adding_notional
 from portfolio_launcher.runtime.recorder import StepRecorder
 from portfolio_launcher.runtime.view import PortfolioBook
@@ -60,19 +60,21 @@ class Rebalancer:
     def __init__(
         self,
         settings: RebalanceSettings,
+        *,
         book: PortfolioBook,
         runners: Sequence[BotRunner],
         recorder: StepRecorder,
+        closes: CloseHistory,
         interval_s: Callable[[BotRunner], float],
     ) -> None:
         self._s = settings
         self._book = book
         self._runners = runners
         self._recorder = recorder
-        self._closes: dict[str, deque[float]] = {}
-        for r in runners:
-            size = lookback_count(settings.lookback_s, interval_s(r)) + 1
-            self._closes[r.bot_id] = deque(maxlen=size)
+        self._closes = closes
+        self._lookback = {
+            r.bot_id: lookback_count(settings.lookback_s, interval_s(r)) for r in runners
+        }
         samples = lookback_count(settings.lookback_s, settings.weights.equity_period_s) + 1
         self._equity: dict[str, deque[float]] = {r.bot_id: deque(maxlen=samples) for r in runners}
         self.last_ms: int | None = None
@@ -82,21 +84,10 @@ class Rebalancer:
         self.realized_mark: dict[str, float] = {}
         self.carry: dict[str, float] = {}
         self.rebalances = 0
-        self._last_close_time: dict[str, int | None] = {}
 
     # ---- history --------------------------------------------------------------------------
 
-    def warm_up(self, bot_id: str, closes: Sequence[float]) -> None:
-        """Symbol closes from the feed's history, so weights need no waiting after a restart."""
-        self._closes[bot_id].extend(closes)
-
     def _sample(self, market_time: int) -> None:
-        for r in self._runners:
-            if r.mark > 0:
-                closes = self._closes[r.bot_id]
-                if not closes or r.window.last_time != self._last_close_time.get(r.bot_id):
-                    closes.append(r.mark)
-                    self._last_close_time[r.bot_id] = r.window.last_time
         period = int(self._s.weights.equity_period_s * 1000)
         if self.last_sample_ms is None or market_time - self.last_sample_ms >= period:
             self.last_sample_ms = market_time
@@ -109,8 +100,7 @@ class Rebalancer:
     def _stats(self) -> list[BotStats]:
         out = []
         for r in self._runners:
-            closes = list(self._closes[r.bot_id])
-            rets = tuple(math.log(b / a) for a, b in pairwise(closes) if a > 0 < b)
+            rets = self._closes.log_returns(r.bot_id, self._lookback[r.bot_id])
             eq = list(self._equity[r.bot_id])
             eq_rets = tuple(b / a - 1.0 for a, b in pairwise(eq) if a > 0)
             out.append(

@@ -15,7 +15,8 @@ from typing import Any
 
 import pytest
 
-from portfolio_launcher.app.run import RunOptions, run_portfolio
+from portfolio_launcher.app.run import run_portfolio
+from portfolio_launcher.app.run_types import RunOptions
 from portfolio_launcher.config.loader import LoadOptions, load_portfolio
 from portfolio_launcher.core.account import Balance, Category, MarginMode
 from portfolio_launcher.core.errors import RetryableError

@@ -1,0 +1,59 @@
+"""The run's options and the ports the composition root is given (UI, store, wrappers)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from portfolio_launcher.exchange.protocol import Exchange
+from portfolio_launcher.runtime.view import PortfolioView
+from portfolio_launcher.store.protocol import StateStore
+
+
+@dataclass(frozen=True, slots=True)
+class RunOptions:
+    """The command line's run choices (cli.md, Additions)."""
+
+    feed: str | None = None
+    speed: float | None = None
+    duration_s: float | None = None
+    seed: int | None = None
+    data_dir: Path | None = None
+    log_dir: Path = Path("logs")
+    log_level: str = "info"
+    monitor_s: float = 30.0
+    state_path: Path | None = None
+
+
+class RunUI(Protocol):
+    """What the terminal shows while running (the CLI renders it)."""
+
+    def message(self, text: str) -> None:
+        """A plain line for the user."""
+        ...
+
+    def monitor(self, view: PortfolioView) -> None:
+        """The periodic status (one line, or the full box with -detailed)."""
+        ...
+
+    def final(self, view: PortfolioView) -> None:
+        """The status when the run ends."""
+        ...
+
+
+class MonotonicClock:
+    """Wall time for live feeds."""
+
+    def now_ms(self) -> int:
+        """Milliseconds since the epoch."""
+        return int(time.time() * 1000)
+
+
+StoreFactory = Callable[[Path], StateStore]
+ExchangeDecorator = Callable[[str, Exchange], Exchange]
+"""(bot id, exchange) -> the exchange that bot uses: a seam for wrappers (fault injection in
+tests, call accounting) that go through the same protocol as the real parts."""
+SnapshotWriter = Callable[[Path, PortfolioView, Sequence[str]], None]

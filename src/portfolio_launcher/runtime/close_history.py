@@ -1,0 +1,37 @@
+"""Each bot's recent symbol closes, one per closed candle: the returns that risk-weighted
+allocation and correlation monitoring read (sampled once, shared by both)."""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Mapping, Sequence
+from itertools import pairwise
+
+from portfolio_launcher.runtime.bot_runner import BotRunner
+
+
+class CloseHistory:
+    """Bounded close series per bot, filled from warm-up history and then at each step."""
+
+    def __init__(self, sizes: Mapping[str, int]) -> None:
+        self._closes = {bot_id: deque[float](maxlen=size) for bot_id, size in sizes.items()}
+        self._last_time: dict[str, int | None] = {}
+
+    def warm_up(self, bot_id: str, closes: Sequence[float]) -> None:
+        """Closes from the feed's history, oldest first."""
+        self._closes[bot_id].extend(closes)
+
+    def observe(self, runners: Sequence[BotRunner]) -> None:
+        """Take each bot's newest close once (bots whose candle did not close are skipped)."""
+        for r in runners:
+            last = r.window.last_time
+            if r.mark > 0 and last is not None and last != self._last_time.get(r.bot_id):
+                self._closes[r.bot_id].append(r.mark)
+                self._last_time[r.bot_id] = last
+
+    def log_returns(self, bot_id: str, count: int | None = None) -> tuple[float, ...]:
+        """The last `count` log returns (all when None), oldest first."""
+        closes = self._closes[bot_id]
+        out = tuple(math.log(b / a) for a, b in pairwise(closes) if a > 0 < b)
+        return out if count is None else out[-count:]

@@ -1,0 +1,83 @@
+"""Correlation monitoring (portfolio.md): at every health check, the pairwise Pearson correlation of
+the bots' symbol log returns over a rolling window; a pair at or above the threshold raises a
+warning naming it, and with `correlation_action: block_new_entries` the weaker bot of the pair
+(lower return on its allocation) may not open new positions while the spike lasts.
+
+Health checks run on market time (every `health_check_interval`), so a replay decides the same.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from portfolio_launcher.portfolio.correlation import pairwise, spikes, weaker_of
+from portfolio_launcher.runtime.bot_runner import BotRunner
+from portfolio_launcher.runtime.close_history import CloseHistory
+from portfolio_launcher.runtime.recorder import StepRecorder
+from portfolio_launcher.runtime.view import PortfolioBook
+
+
+class CorrelationMonitor:
+    """Finds correlation spikes and keeps the set of bots whose entries are blocked."""
+
+    def __init__(
+        self,
+        *,
+        runners: Sequence[BotRunner],
+        closes: CloseHistory,
+        book: PortfolioBook,
+        recorder: StepRecorder,
+        window: int,
+        threshold: float,
+        every_ms: int,
+        block_entries: bool,
+        blocked: set[str],
+    ) -> None:
+        self._runners = runners
+        self._closes = closes
+        self._book = book
+        self._recorder = recorder
+        self._window = window
+        self._threshold = threshold
+        self._every_ms = every_ms
+        self._block = block_entries
+        self.blocked = blocked
+        self._last_ms: int | None = None
+        self.spikes: list[tuple[str, str, float]] = []
+
+    def after_step(self, market_time: int) -> None:
+        """Check when a health-check interval of market time has passed."""
+        if self._last_ms is not None and market_time - self._last_ms < self._every_ms:
+            return
+        self._last_ms = market_time
+        returns = {
+            r.bot_id: np.asarray(self._closes.log_returns(r.bot_id, self._window))
+            for r in self._runners
+        }
+        self.spikes = spikes(pairwise(returns, self._window), self._threshold)
+        scores = {r.bot_id: self._score(r) for r in self._runners}
+        blocked: set[str] = set()
+        for a, b, rho in self.spikes:
+            weaker = weaker_of((a, b), scores)
+            action = ""
+            if self._block:
+                blocked.add(weaker)
+                action = f"; new entries of {weaker} blocked while it lasts"
+            self._recorder.alert(
+                "warning",
+                weaker,
+                "correlation_spike",
+                f"{a} and {b} returns are correlated {rho:.2f} over the last {self._window} "
+                f"candles (threshold {self._threshold:.2f}){action}",
+                market_time,
+            )
+        self.blocked.clear()
+        self.blocked.update(blocked)
+
+    def _score(self, runner: BotRunner) -> float:
+        allocated = self._book.budget(runner.bot_id)
+        if allocated <= 0:
+            return 0.0
+        return (runner.book.realized + runner.book.unrealized(runner.mark)) / allocated

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 import sqlite3
+import time
 from pathlib import Path
 
 from aiohttp import web
@@ -166,3 +168,29 @@ async def test_emergency_stop_is_notified_through_apprise(tmp_path: Path) -> Non
     assert any("drawdown_warning" in t for t in titles)
     assert not any("bot_started" in t for t in titles), "info is below min_level"
     assert "TOKEN-9c1e" not in (tmp_path / "logs" / "launcher.log").read_text()
+
+
+def test_a_dead_notifier_does_not_slow_the_bots(tmp_path: Path) -> None:
+    """The same run with a notifier URL nobody answers takes about as long as without one."""
+    # A listening socket that never accepts: connections hang until apprise's timeout.
+    silent = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(64)
+    port = silent.getsockname()[1]
+    timings = {}
+    cases = (("none", []), ("dead", [f"json://127.0.0.1:{port}/never-answers"]))
+    for name, urls in cases:
+        folder = tmp_path / name
+        write_market(folder / "data", crash_market())
+        write_portfolio(folder, emergency_stop_enabled=False)
+        doc = json.loads((folder / "p.json").read_text())
+        doc["notifications"] = {"urls": urls, "min_level": "info"}
+        (folder / "p.json").write_text(json.dumps(doc))
+        began = time.monotonic()
+        result = run_cli(["-portfolio", "p.json"], cwd=folder, timeout=120)
+        timings[name] = time.monotonic() - began
+        assert result.returncode == 0, result.stderr
+    silent.close()
+    # At exit the hub gets at most its 5 s flush timeout; trading itself never waits on it
+    # (each send would hang for apprise's 10 s timeout, and the run raises many alerts).
+    assert timings["dead"] < timings["none"] + 6.0, timings

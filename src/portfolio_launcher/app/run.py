@@ -46,6 +46,8 @@ from portfolio_launcher.strategy import BotState
 from portfolio_launcher.strategy.from_config import strategy_params
 
 EXIT_OK, EXIT_RUNTIME, EXIT_HALTED = 0, 1, 3
+NOTIFY_FLUSH_S = 2.0
+"""At exit, queued notifications get this long; a dead notifier must not hold a shutdown."""
 
 
 async def run_portfolio(
@@ -377,7 +379,7 @@ async def _run_engine(
     finally:
         await venues.close()
         if alerting.hub is not None:
-            await alerting.hub.stop(flush_timeout_s=5.0)
+            await alerting.hub.stop(flush_timeout_s=NOTIFY_FLUSH_S)
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
     ui.final(view())

@@ -344,6 +344,8 @@ async def _run_engine(
         )
         candles = await hub.history(key, start, need)
         slot.runner.warm_up(candles[-setup.params.window_size :])
+        if venues.paper is not None and candles:
+            venues.paper.hint_price(setup.params.symbol, candles[-1].close)
         closes.warm_up(slot.bot_id, [c.close for c in candles])
     if not book.allocated:
         # A fresh portfolio: the allocation strategy's starting weights split the capital.

@@ -51,6 +51,10 @@ def pairwise(
         raise ValueError(f"window must be at least 2 (got {window})")
     need = max(2, min(min_points, window))
     series = {k: np.asarray(v, dtype=np.float64) for k, v in returns.items()}
+    lengths = {min(window, v.size) for v in series.values()}
+    if len(lengths) == 1 and (n := lengths.pop()) >= need and len(series) > 2:
+        # Every pair uses the same last n points: one matrix product for all of them.
+        return _all_pairs(series, n)
     out: dict[tuple[str, str], float] = {}
     for a, b in combinations(sorted(series), 2):
         n = min(window, series[a].size, series[b].size)
@@ -80,3 +84,51 @@ def weaker_of(pair: tuple[str, str], scores: Mapping[str, float]) -> str:
         return -math.inf if s is None or math.isnan(s) else s
 
     return a if score(a) < score(b) else b
+
+
+def _matrix(series: Mapping[str, np.ndarray], n: int) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Names, the Pearson matrix of the last n points, and which series are usable (finite,
+    with variance): the same sums of centred products `pearson` computes, for all pairs."""
+    names = sorted(series)
+    m = np.vstack([series[k][-n:] for k in names])
+    finite = np.all(np.isfinite(m), axis=1)
+    m = np.where(finite[:, None], m, 0.0)
+    centred = m - m.mean(axis=1, keepdims=True)
+    norms = np.einsum("ij,ij->i", centred, centred)
+    ok = finite & (norms > 0)
+    safe = np.where(ok, norms, 1.0)
+    corr = np.clip((centred @ centred.T) / np.sqrt(np.outer(safe, safe)), -1.0, 1.0)
+    return names, corr, ok
+
+
+def _all_pairs(series: Mapping[str, np.ndarray], n: int) -> dict[tuple[str, str], float]:
+    """`pairwise` when every series has the same last n points (same values and omissions)."""
+    names, corr, ok = _matrix(series, n)
+    i, j = np.triu_indices(len(names), k=1)
+    keep = ok[i] & ok[j]
+    return {
+        (names[a], names[b]): r
+        for a, b, r in zip(
+            i[keep].tolist(), j[keep].tolist(), corr[i, j][keep].tolist(), strict=True
+        )
+    }
+
+
+def correlated_pairs(
+    returns: Mapping[str, np.ndarray], window: int, threshold: float, *, min_points: int = 10
+) -> list[tuple[str, str, float]]:
+    """`spikes(pairwise(...), threshold)` without building every pair: what a health check of
+    many bots needs, at the cost of one matrix product when the series are aligned."""
+    series = {k: np.asarray(v, dtype=np.float64) for k, v in returns.items()}
+    lengths = {min(window, v.size) for v in series.values()}
+    need = max(2, min(min_points, window))
+    if len(lengths) != 1 or (n := lengths.pop()) < need or len(series) < 2:
+        return spikes(pairwise(returns, window, min_points=min_points), threshold)
+    names, corr, ok = _matrix(series, n)
+    i, j = np.triu_indices(len(names), k=1)
+    hit = ok[i] & ok[j] & (corr[i, j] >= threshold)
+    found = [
+        (names[a], names[b], r)
+        for a, b, r in zip(i[hit].tolist(), j[hit].tolist(), corr[i, j][hit].tolist(), strict=True)
+    ]
+    return sorted(found, key=lambda t: (-t[2], t[0], t[1]))

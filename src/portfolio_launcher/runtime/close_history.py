@@ -3,10 +3,11 @@ allocation and correlation monitoring read (sampled once, shared by both)."""
 
 from __future__ import annotations
 
-import math
 from collections import deque
 from collections.abc import Mapping, Sequence
-from itertools import pairwise
+from itertools import islice
+
+import numpy as np
 
 from portfolio_launcher.runtime.bot_runner import BotRunner
 
@@ -30,8 +31,11 @@ class CloseHistory:
                 self._closes[r.bot_id].append(r.mark)
                 self._last_time[r.bot_id] = last
 
-    def log_returns(self, bot_id: str, count: int | None = None) -> tuple[float, ...]:
-        """The last `count` log returns (all when None), oldest first."""
+    def log_returns(self, bot_id: str, count: int | None = None) -> np.ndarray:
+        """The last `count` log returns (all when None), oldest first (non-positive closes are
+        skipped as gaps)."""
         closes = self._closes[bot_id]
-        out = tuple(math.log(b / a) for a, b in pairwise(closes) if a > 0 < b)
-        return out if count is None else out[-count:]
+        n = len(closes) if count is None else min(len(closes), count + 1)
+        c = np.fromiter(islice(closes, len(closes) - n, None), np.float64, n)
+        c = c[c > 0]
+        return np.diff(np.log(c)) if c.size > 1 else np.empty(0)

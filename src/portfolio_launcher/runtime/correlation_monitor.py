@@ -10,9 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import numpy as np
-
-from portfolio_launcher.portfolio.correlation import pairwise, spikes, weaker_of
+from portfolio_launcher.portfolio.correlation import correlated_pairs, weaker_of
 from portfolio_launcher.runtime.bot_runner import BotRunner
 from portfolio_launcher.runtime.close_history import CloseHistory
 from portfolio_launcher.runtime.recorder import StepRecorder
@@ -53,10 +51,9 @@ class CorrelationMonitor:
             return
         self._last_ms = market_time
         returns = {
-            r.bot_id: np.asarray(self._closes.log_returns(r.bot_id, self._window))
-            for r in self._runners
+            r.bot_id: self._closes.log_returns(r.bot_id, self._window) for r in self._runners
         }
-        self.spikes = spikes(pairwise(returns, self._window), self._threshold)
+        self.spikes = correlated_pairs(returns, self._window, self._threshold)
         scores = {r.bot_id: self._score(r) for r in self._runners}
         blocked: set[str] = set()
         for a, b, rho in self.spikes:

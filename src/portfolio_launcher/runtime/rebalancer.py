@@ -100,7 +100,7 @@ class Rebalancer:
     def _stats(self) -> list[BotStats]:
         out = []
         for r in self._runners:
-            rets = self._closes.log_returns(r.bot_id, self._lookback[r.bot_id])
+            rets = tuple(self._closes.log_returns(r.bot_id, self._lookback[r.bot_id]).tolist())
             eq = list(self._equity[r.bot_id])
             eq_rets = tuple(b / a - 1.0 for a, b in pairwise(eq) if a > 0)
             out.append(

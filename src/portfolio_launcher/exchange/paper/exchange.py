@@ -42,6 +42,7 @@ class PaperExchange:
     """
 
     def __init__(self, config: PaperConfig) -> None:
+        self._price_hints: dict[str, float] = {}
         self._config = config
         self._engine = PaperEngine(config)
         self._handlers: dict[str, FillHandler] = {}
@@ -66,8 +67,10 @@ class PaperExchange:
         if category is Category.INVERSE:
             raise FatalError(f"{symbol}: the paper exchange trades linear and spot, not inverse")
         market = e.markets.get(symbol)
-        last = market.last_price if market else None
-        rules = lookup_rules(symbol, self._config.instrument_overrides, last)
+        last = market.last_price if market else self._price_hints.get(symbol)
+        # Rules once set stay (they are in the snapshot): an unknown symbol's derived tick and
+        # step must not change between restarts because the price moved.
+        rules = e.rules.get(symbol) or lookup_rules(symbol, self._config.instrument_overrides, last)
         if rules is None:
             raise UnknownSymbolError(
                 f"{symbol}: no built-in rules and no price yet to derive them from; feed a "
@@ -115,6 +118,12 @@ class PaperExchange:
         existing.mmr = rules.maintenance_margin_rate
         e.rules[symbol] = rules
         return rules
+
+    def hint_price(self, symbol: str, price: float) -> None:
+        """A recent price of `symbol` (e.g. the last warm-up close) before any candle was fed,
+        so `prepare` can derive rules for a symbol without built-in ones. Matches nothing."""
+        if price > 0:
+            self._price_hints[symbol] = price
 
     async def fetch_balance(self) -> Balance:
         """Wallet, equity, free and used margin of the account."""

@@ -163,7 +163,18 @@ class PortfolioEngine:
             if now - self._last_sync >= self._options.sync_every_s:
                 self._last_sync = now
                 await self.sync(self.step_ms)
-            if self.all_given_up() and not self.no_bots:
+            if all(x.status is Lifecycle.STOPPED for x in self.slots):
+                if not self._stop_requested:
+                    # Every bot finished on purpose (cycle complete, stopped): a graceful end.
+                    self._recorder.alert(
+                        "info",
+                        "portfolio",
+                        "all_bots_stopped",
+                        "every bot has stopped; the launcher ends",
+                        self.step_ms,
+                    )
+                    self.request_stop()
+            elif self.all_given_up() and not self.no_bots:
                 self.no_bots = True
                 self._recorder.alert(
                     "critical",

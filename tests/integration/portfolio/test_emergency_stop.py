@@ -201,3 +201,47 @@ def test_a_dead_notifier_does_not_slow_the_bots(tmp_path: Path) -> None:
     silent.close()
     assert trading["dead"] < trading["none"] + 1.0, trading
     assert total["dead"] < total["none"] + 8.0, total
+
+
+def test_per_bot_stop_loss_stops_only_that_bot(tmp_path: Path) -> None:
+    write_market(tmp_path / "data", crash_market())
+    write_portfolio(tmp_path, emergency_stop_enabled=False, per_bot_stop_loss=0.05)
+    result = run_cli(["-portfolio", "p.json"], cwd=tmp_path, timeout=120)
+    assert result.returncode == 0, result.stderr
+    snap = json.loads((tmp_path / "portfolio_state.json").read_text())
+    bot = snap["bots"]["aave"]
+    assert bot["status"] == "stopped"
+    assert bot["position_qty"] == 0 and bot["open_orders"] == 0
+    with sqlite3.connect(tmp_path / "portfolio_state.db") as conn:
+        codes = [r[0] for r in conn.execute("SELECT code FROM alerts WHERE source = 'aave'")]
+        last_buy = conn.execute(
+            "SELECT max(market_time_ms) FROM orders WHERE side = 'buy' AND status = 'placed'"
+        ).fetchone()[0]
+        stop_time = conn.execute(
+            "SELECT time_ms FROM alerts WHERE code = 'bot_stop_loss'"
+        ).fetchone()[0]
+    assert "bot_stop_loss" in codes and "bot_stopped" in codes
+    assert last_buy <= stop_time, "no entry after the stop"
+
+
+def test_secrets_never_reach_the_log_files(tmp_path: Path) -> None:
+    write_market(tmp_path / "data", crash_market())
+    write_portfolio(tmp_path)
+    doc = json.loads((tmp_path / "bot.json").read_text())
+    doc["exchange"] = {
+        "name": "bybit",
+        "bybit": {"api_key": "${BYBIT_API_KEY}", "api_secret": "${BYBIT_API_SECRET}"},
+    }
+    (tmp_path / "bot.json").write_text(json.dumps(doc))
+    env = {"BYBIT_API_KEY": "KEY-4f8e2a-never-logged", "BYBIT_API_SECRET": "SEC-77d1-never-logged"}
+    result = run_cli(
+        ["-portfolio", "p.json", "-log-level", "debug"], cwd=tmp_path, env=env, timeout=120
+    )
+    assert result.returncode == 3, result.stderr
+    texts = [p.read_text() for p in (tmp_path / "logs").iterdir()]
+    texts += [result.stdout, result.stderr, (tmp_path / "portfolio_state.json").read_text()]
+    with sqlite3.connect(tmp_path / "portfolio_state.db") as conn:
+        for table in ("orders", "alerts", "ledger", "corrections", "runs"):
+            texts.append(repr(conn.execute(f"SELECT * FROM {table}").fetchall()))
+    for text in texts:
+        assert "never-logged" not in text

@@ -153,6 +153,11 @@ def run() -> str:
     """Measure and return the Markdown section."""
     base_events, base_wall, base_cpu = run_events(1, 48)
     events, wall, cpu = run_events(200, 48)
+    # Start-up (loading, the simulator's correlation, 7 days of warm-up history for the
+    # allocation lookback) measured with a 15-minute run in the same process and subtracted.
+    short_events, short_wall, short_cpu = run_events(200, 0.25)
+    steady = (events - short_events) / max(wall - short_wall, 1e-9)
+    steady_cpu = (cpu - short_cpu) / max(events - short_events, 1) * 1e6
     shm = Path("/dev/shm")
     mem_events, mem_wall, mem_cpu = run_events(200, 48, str(shm)) if shm.is_dir() else (0, 1, 1)
     memory = idle_memory_per_bot(200)
@@ -177,16 +182,21 @@ def run() -> str:
         f"| 200 bots | tmpfs (/dev/shm) | {mem_events:,} | {mem_wall:.2f} | {mem_rate:,.0f} | "
         f"{mem_cpu / max(mem_events, 1) * 1e6:,.0f} |",
         "",
-        "On disk, wall time exceeds CPU time by the fsyncs of SQLite's WAL checkpoints; on tmpfs "
-        "the run is CPU-bound.",
+        f"| 200 bots, steady state (start-up of a 15-minute run subtracted) | disk | "
+        f"{events - short_events:,} | {wall - short_wall:.2f} | {steady:,.0f} | "
+        f"{steady_cpu:,.0f} |",
+        "",
+        f"Start-up of the 200-bot portfolio: {short_wall:.2f} s. Every step also runs the "
+        "portfolio services of issue 6: the drawdown guard and ledger check, rebalancing and "
+        "allocation drift, and correlation of all 200 symbols (every market minute by default).",
         "",
         f"- Memory per idle bot (runner, params, state, window buffer; tracemalloc): "
         f"{memory / 1024:,.1f} KiB (goal < 1 MB: {'met' if memory < 1_000_000 else 'NOT met'}).",
         f"- `-status` of a 1,000-bot portfolio (subprocess, median of 3): {status:.2f} s "
         f"(goal < 1 s: {'met' if status < 1 else 'NOT met'}).",
         f"- Goal of at least 20,000 events/s with persistence on: "
-        f"{'met' if rate >= 20_000 else 'NOT met'} on disk ({rate:,.0f}/s), "
-        f"{'met' if mem_rate >= 20_000 else 'NOT met'} on tmpfs ({mem_rate:,.0f}/s).",
+        f"{'met' if rate >= 20_000 else 'NOT met'} end to end on disk ({rate:,.0f}/s), "
+        f"{'met' if steady >= 20_000 else 'NOT met'} in steady state ({steady:,.0f}/s).",
     ]
     return "\n".join(lines)
 

@@ -86,6 +86,9 @@ def main(
 
 def entry_point() -> None:
     """Console script: real streams and environment; never a traceback for a user's mistake."""
+    # The launcher's matrices are small (correlation of a few hundred symbols): BLAS threads
+    # only spin there and take a core from the bots. Set before numpy is first imported.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     term = Terminal(sys.stdout, sys.stderr, os.environ)
     try:
         code = main(sys.argv[1:], term)

@@ -36,6 +36,7 @@ class CloseHistory:
         skipped as gaps)."""
         closes = self._closes[bot_id]
         n = len(closes) if count is None else min(len(closes), count + 1)
-        c = np.fromiter(islice(closes, len(closes) - n, None), np.float64, n)
+        # From the newest end: the lookback may hold days of closes, a check needs the last few.
+        c = np.fromiter(islice(reversed(closes), n), np.float64, n)[::-1]
         c = c[c > 0]
         return np.diff(np.log(c)) if c.size > 1 else np.empty(0)

@@ -57,6 +57,9 @@ def main(argv: list[str]) -> int:
     if unknown:
         print(f"unknown benchmark(s): {', '.join(unknown)}; available: {', '.join(available)}")
         return 2
+    # As the launcher's entry point does: BLAS threads only spin on the launcher's small
+    # matrices. Set before the benchmark modules (and numpy) are imported.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     sections = _existing_sections()
     stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     for name in wanted:

@@ -327,15 +327,8 @@ class PortfolioEngine:
         except Exception as e:
             self._crashed(slot, e, market_time)
             return
-        try:
-            corrections = await reconcile(
-                slot.runner, cancel_orphans=slot.cancel_orphans, time_ms=market_time
-            )
-        except Exception as e:
-            self._crashed(slot, e, market_time)
+        if not await self._reconcile(slot, market_time):
             return
-        for correction in corrections:
-            self._recorder.correction(correction)
         slot.started()
         if restarting:
             slot.restarts += 1
@@ -448,17 +441,21 @@ class PortfolioEngine:
     async def sync(self, market_time: int) -> None:
         """Reconcile every running bot with its exchange (the exchange wins)."""
         for slot in self.slots:
-            if slot.status is not Lifecycle.RUNNING:
-                continue
-            try:
-                corrections = await reconcile(
-                    slot.runner, cancel_orphans=slot.cancel_orphans, time_ms=market_time
-                )
-            except Exception as e:
-                self._crashed(slot, e, market_time)
-                continue
-            for correction in corrections:
-                self._recorder.correction(correction)
+            if slot.status is Lifecycle.RUNNING:
+                await self._reconcile(slot, market_time)
+
+    async def _reconcile(self, slot: BotSlot, market_time: int) -> bool:
+        """Reconcile one bot and record every correction; False (a crash) when it failed."""
+        try:
+            corrections = await reconcile(
+                slot.runner, cancel_orphans=slot.cancel_orphans, time_ms=market_time
+            )
+        except Exception as e:
+            self._crashed(slot, e, market_time)
+            return False
+        for correction in corrections:
+            self._recorder.correction(correction)
+        return True
 
     def ledger_error(self, total_balance: float) -> float | None:
         """|paper account equity - (C0 + Σ realized + Σ unrealized of the bots' books)|, the

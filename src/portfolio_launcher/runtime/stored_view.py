@@ -6,9 +6,14 @@ import json
 from collections.abc import Mapping
 
 from portfolio_launcher.portfolio.book import Book
-from portfolio_launcher.runtime.view import BotView, PortfolioView
+from portfolio_launcher.runtime.view import (
+    BotHealthFigures,
+    BotView,
+    PortfolioView,
+    make_bot_view,
+)
 from portfolio_launcher.store.protocol import StoredState
-from portfolio_launcher.strategy import BotState, StrategyParams, summarize
+from portfolio_launcher.strategy import BotState, StrategyParams
 
 
 def stored_view(
@@ -55,32 +60,20 @@ def _bot(
     runtime = json.loads(runtime_doc) if runtime_doc else {}
     book = Book.from_dict(runtime["book"]) if "book" in runtime else Book()
     mark = float(runtime.get("mark", 0.0))
-    summary = summarize(state, params)
     lifecycle = str(runtime.get("lifecycle", "stopped"))
     if not running and lifecycle == "running":
         lifecycle = "stopped"
-    unrealized = book.unrealized(mark)
-    return BotView(
+    return make_bot_view(
         bot_id=bot_id,
-        symbol=params.symbol,
-        status=lifecycle,
-        reason=str(runtime.get("reason", "")),
-        uptime_s=0.0,
+        params=params,
+        state=state,
+        book=book,
+        mark=mark,
         allocated=allocated,
-        realized_pnl=book.realized,
-        unrealized_pnl=unrealized,
-        equity=allocated + book.realized + unrealized,
-        fees=book.fees,
-        funding=book.funding,
-        position_qty=book.quantity,
-        avg_entry=book.average,
-        notional=book.notional(mark),
-        dca_level=summary.level,
-        next_dca_price=summary.next_dca_price,
-        tp_price=min(summary.tp_prices) if summary.tp_prices else None,
-        open_orders=len(summary.open_orders),
-        cycles_completed=summary.cycles_completed,
-        heartbeat_age_s=0.0,
-        errors_5m=int(runtime.get("errors", 0)),
-        last_error=str(runtime.get("last_error", "")),
+        health=BotHealthFigures(
+            status=lifecycle,
+            reason=str(runtime.get("reason", "")),
+            errors_5m=int(runtime.get("errors", 0)),
+            last_error=str(runtime.get("last_error", "")),
+        ),
     )

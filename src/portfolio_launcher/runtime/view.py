@@ -7,8 +7,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from portfolio_launcher.portfolio.book import Book
 from portfolio_launcher.runtime.slots import BotSlot
-from portfolio_launcher.strategy import summarize
+from portfolio_launcher.strategy import BotState, StrategyParams, summarize
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,18 +105,38 @@ class PortfolioBook:
         self.peak_equity = float(data["peak_equity"])
 
 
-def bot_view(slot: BotSlot, allocated: float, now: float) -> BotView:
-    """One bot's figures at its last mark."""
-    runner = slot.runner
-    book = runner.book
-    summary = summarize(runner.state, runner.setup.params)
-    unrealized = book.unrealized(runner.mark)
+@dataclass(frozen=True, slots=True)
+class BotHealthFigures:
+    """Lifecycle and health of a bot, as the engine knows them live or the store kept them."""
+
+    status: str
+    reason: str = ""
+    uptime_s: float = 0.0
+    heartbeat_age_s: float = 0.0
+    errors_5m: int = 0
+    last_error: str = ""
+
+
+def make_bot_view(
+    *,
+    bot_id: str,
+    params: StrategyParams,
+    state: BotState,
+    book: Book,
+    mark: float,
+    allocated: float,
+    health: BotHealthFigures,
+) -> BotView:
+    """One bot's figures from its book, strategy state and mark: the one place they are derived
+    (the live engine and `-status` from the store both call it)."""
+    summary = summarize(state, params)
+    unrealized = book.unrealized(mark)
     return BotView(
-        bot_id=slot.bot_id,
-        symbol=runner.symbol,
-        status=slot.status.value,
-        reason=slot.reason,
-        uptime_s=slot.uptime(),
+        bot_id=bot_id,
+        symbol=params.symbol,
+        status=health.status,
+        reason=health.reason,
+        uptime_s=health.uptime_s,
         allocated=allocated,
         realized_pnl=book.realized,
         unrealized_pnl=unrealized,
@@ -124,15 +145,36 @@ def bot_view(slot: BotSlot, allocated: float, now: float) -> BotView:
         funding=book.funding,
         position_qty=book.quantity,
         avg_entry=book.average,
-        notional=book.notional(runner.mark),
+        notional=book.notional(mark),
         dca_level=summary.level,
         next_dca_price=summary.next_dca_price,
         tp_price=min(summary.tp_prices) if summary.tp_prices else None,
         open_orders=len(summary.open_orders),
         cycles_completed=summary.cycles_completed,
-        heartbeat_age_s=max(0.0, now - runner.health.last_beat),
-        errors_5m=len(runner.health.errors),
-        last_error=runner.health.last_error,
+        heartbeat_age_s=health.heartbeat_age_s,
+        errors_5m=health.errors_5m,
+        last_error=health.last_error,
+    )
+
+
+def bot_view(slot: BotSlot, allocated: float, now: float) -> BotView:
+    """One bot's figures at its last mark, with live health."""
+    runner = slot.runner
+    return make_bot_view(
+        bot_id=slot.bot_id,
+        params=runner.setup.params,
+        state=runner.state,
+        book=runner.book,
+        mark=runner.mark,
+        allocated=allocated,
+        health=BotHealthFigures(
+            status=slot.status.value,
+            reason=slot.reason,
+            uptime_s=slot.uptime(),
+            heartbeat_age_s=max(0.0, now - runner.health.last_beat),
+            errors_5m=len(runner.health.errors),
+            last_error=runner.health.last_error,
+        ),
     )
 
 

@@ -14,22 +14,12 @@ from pathlib import Path
 from aiohttp import web
 
 from tests.cli_runner import SCRIPT, run_cli
-
-START_MS = 1_704_067_200_000  # 2024-01-01T00:00:00Z
-STEP_MS = 300_000
+from tests.integration.portfolio.markets import write_candles
 
 
 def write_market(folder: Path, prices: list[float]) -> None:
-    """AAVEUSDT 5m candles with the given closes (open = previous close, 0.2% wicks)."""
-    folder.mkdir(parents=True)
-    lines = ["timestamp,open,high,low,close,volume"]
-    prev = prices[0]
-    for i, close in enumerate(prices):
-        high = max(prev, close) * 1.002
-        low = min(prev, close) * 0.998
-        lines.append(f"{START_MS + i * STEP_MS},{prev},{high},{low},{close},1000")
-        prev = close
-    (folder / "AAVEUSDT-5m.csv").write_text("\n".join(lines) + "\n")
+    """AAVEUSDT 5m candles with the given closes (0.2% wicks)."""
+    write_candles(folder, "AAVEUSDT", prices, wick=0.002)
 
 
 def write_portfolio(folder: Path, **portfolio: object) -> None:

@@ -9,19 +9,7 @@ import sqlite3
 from pathlib import Path
 
 from tests.cli_runner import run_cli
-from tests.integration.portfolio.test_emergency_stop import START_MS, STEP_MS
-
-
-def _market(folder: Path, symbol: str, closes: list[float]) -> None:
-    lines = ["timestamp,open,high,low,close,volume"]
-    prev = closes[0]
-    for i, c in enumerate(closes):
-        lines.append(
-            f"{START_MS + i * STEP_MS},{prev},{max(prev, c) * 1.001},"
-            f"{min(prev, c) * 0.999},{c},1000"
-        )
-        prev = c
-    (folder / f"{symbol}-5m.csv").write_text("\n".join(lines) + "\n")
+from tests.integration.portfolio.markets import write_candles
 
 
 def _bot(symbol: str) -> dict[str, object]:
@@ -44,8 +32,8 @@ def test_profit_sharing_moves_realized_profit_and_conserves_capital(tmp_path: Pa
     data = tmp_path / "data"
     data.mkdir()
     wave = [100.0, 103.0, 106.0, 109.0, 106.0, 103.0] * 25
-    _market(data, "AAVEUSDT", wave)
-    _market(data, "HYPEUSDT", [50.0] * len(wave))
+    write_candles(data, "AAVEUSDT", wave)
+    write_candles(data, "HYPEUSDT", [50.0] * len(wave))
     for name in ("AAVEUSDT", "HYPEUSDT"):
         (tmp_path / f"{name}.json").write_text(json.dumps(_bot(name)))
     doc = {

@@ -9,19 +9,7 @@ import sqlite3
 from pathlib import Path
 
 from tests.cli_runner import run_cli
-from tests.integration.portfolio.test_emergency_stop import START_MS, STEP_MS
-
-
-def _market(folder: Path, symbol: str, closes: list[float]) -> None:
-    lines = ["timestamp,open,high,low,close,volume"]
-    prev = closes[0]
-    for i, c in enumerate(closes):
-        lines.append(
-            f"{START_MS + i * STEP_MS},{prev},{max(prev, c) * 1.001},"
-            f"{min(prev, c) * 0.999},{c},1000"
-        )
-        prev = c
-    (folder / f"{symbol}-5m.csv").write_text("\n".join(lines) + "\n")
+from tests.integration.portfolio.markets import write_candles
 
 
 def _write(folder: Path, aave_weight: float) -> None:
@@ -47,8 +35,8 @@ def test_rebalance_takes_only_free_capital(tmp_path: Path) -> None:
     data = tmp_path / "data"
     data.mkdir()
     falling = [100.0 * (1 - 0.003 * i) for i in range(120)]  # AAVE: DCA levels pile up
-    _market(data, "AAVEUSDT", falling)
-    _market(data, "HYPEUSDT", [50.0] * len(falling))
+    write_candles(data, "AAVEUSDT", falling)
+    write_candles(data, "HYPEUSDT", [50.0] * len(falling))
     aave = {
         "strategy": {
             "symbol": "AAVEUSDT",

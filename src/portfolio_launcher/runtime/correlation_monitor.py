@@ -1,7 +1,8 @@
 """Correlation monitoring (portfolio.md): at every health check, the pairwise Pearson correlation of
 the bots' symbol log returns over a rolling window; a pair at or above the threshold raises a
 warning naming it, and with `correlation_action: block_new_entries` the weaker bot of the pair
-(lower return on its allocation) may not open new positions while the spike lasts.
+(lower return on its allocation) may not open new positions while the spike lasts. One warning
+per episode: a pair warns again only after its correlation fell below the threshold.
 
 Health checks run on market time (every `health_check_interval`), so a replay decides the same.
 """
@@ -44,6 +45,7 @@ class CorrelationMonitor:
         self.blocked = blocked
         self._last_ms: int | None = None
         self.spikes: list[tuple[str, str, float]] = []
+        self._episodes: set[tuple[str, str]] = set()
 
     def after_step(self, market_time: int) -> None:
         """Check when a health-check interval of market time has passed."""
@@ -56,12 +58,16 @@ class CorrelationMonitor:
         self.spikes = correlated_pairs(returns, self._window, self._threshold)
         scores = {r.bot_id: self._score(r) for r in self._runners}
         blocked: set[str] = set()
+        active: set[tuple[str, str]] = set()
         for a, b, rho in self.spikes:
             weaker = weaker_of((a, b), scores)
             action = ""
             if self._block:
                 blocked.add(weaker)
                 action = f"; new entries of {weaker} blocked while it lasts"
+            active.add((a, b))
+            if (a, b) in self._episodes:
+                continue  # one warning per episode: the pair is still correlated
             self._recorder.alert(
                 "warning",
                 weaker,
@@ -70,6 +76,7 @@ class CorrelationMonitor:
                 f"candles (threshold {self._threshold:.2f}){action}",
                 market_time,
             )
+        self._episodes = active
         self.blocked.clear()
         self.blocked.update(blocked)
 

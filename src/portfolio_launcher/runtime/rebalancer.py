@@ -84,6 +84,7 @@ class Rebalancer:
         self.realized_mark: dict[str, float] = {}
         self.carry: dict[str, float] = {}
         self.rebalances = 0
+        self._drift_episode = False
 
     # ---- history --------------------------------------------------------------------------
 
@@ -153,7 +154,8 @@ class Rebalancer:
             return
         ledger = self.ledger()
         drift = max_drift(ledger.bots, self.weights, ledger.equity)
-        if drift > self._s.threshold:
+        drifting = drift > self._s.threshold
+        if drifting and not self._drift_episode:
             self._recorder.alert(
                 "warning",
                 "portfolio",
@@ -162,6 +164,7 @@ class Rebalancer:
                 f"(threshold {self._s.threshold:.2%})",
                 market_time,
             )
+        self._drift_episode = drifting
         due = market_time - self.last_ms >= self._s.frequency_ms
         if due or capital_drift(ledger, self.weights, self.balance) > self._s.threshold:
             self.rebalance(ledger, market_time)

@@ -36,10 +36,12 @@ from portfolio_launcher.strategy import (
     StrategyParams,
     acknowledge,
     close_out,
+    closed_externally,
     decide,
     forget_order,
     on_fill,
 )
+from portfolio_launcher.strategy.ids import parse_id
 from portfolio_launcher.strategy.machine import committed_margin
 
 ERROR_WINDOW_S = 300.0
@@ -163,9 +165,30 @@ class BotRunner:
         self.state = forget_order(self.state, client_order_id)
         self._recorder.touch(self.bot_id)
 
+    def flatten(self, time: int, reason: str) -> bool:
+        """The exchange says the position is gone: end the strategy's cycle (True if it was in
+        one). Called when a foreign fill flattens the book, and by reconciliation."""
+        if not self.state.in_position:
+            return False
+        self.state = closed_externally(self.state, time, reason, self.setup.params)
+        self._recorder.touch(self.bot_id)
+        return True
+
     async def handle_fill(self, fill: Fill) -> None:
         """The exchange's fill handler (awaited by the paper exchange mid-candle)."""
         self._book_fill(fill)
+        if parse_id(fill.client_order_id, self.bot_id) is None and self.book.quantity == 0.0:
+            # Not the bot's own order, and the position is gone: a liquidation or manual close.
+            if self.flatten(fill.time, f"closed at the exchange ({fill.client_order_id})"):
+                self._recorder.alert(
+                    "warning",
+                    self.bot_id,
+                    "position_closed_externally",
+                    f"{self.bot_id}: the exchange closed the position ({fill.client_order_id} "
+                    f"at {fill.price:g}); the cycle ends",
+                    fill.time,
+                )
+            return
         if self._busy:
             self._pending_fills.append(fill)
             return

@@ -73,6 +73,8 @@ async def reconcile(runner: BotRunner, *, cancel_orphans: bool, time_ms: int) ->
             f"{runner.book.quantity:g}",
             f"exchange {position.size:g}",
         )
+    if position.size == 0.0 and runner.flatten(time_ms, "closed at the exchange (reconciliation)"):
+        note("position closed at the exchange", "strategy in position", "cycle ended")
     return corrections
 
 

@@ -24,7 +24,12 @@ The protocol the runtime follows (backtest, demo and live alike):
    `BotState.from_json` persist the state exactly.
 """
 
-from portfolio_launcher.strategy.fills import acknowledge, apply_fill, forget_order
+from portfolio_launcher.strategy.fills import (
+    acknowledge,
+    apply_fill,
+    closed_externally,
+    forget_order,
+)
 from portfolio_launcher.strategy.ids import make_id, parse_id
 from portfolio_launcher.strategy.intents import (
     CancelOrder,
@@ -72,6 +77,7 @@ __all__ = [
     "acknowledge",
     "apply_fill",
     "close_out",
+    "closed_externally",
     "decide",
     "forget_order",
     "make_id",

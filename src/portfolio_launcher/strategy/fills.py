@@ -207,6 +207,16 @@ def apply_fill(
     return _apply_sell(new, fill=fill, record=record, role=role, params=params, rules=rules)
 
 
+def closed_externally(state: BotState, time: int, reason: str, params: StrategyParams) -> BotState:
+    """The exchange closed the position without an order of this bot (a liquidation, a manual
+    close on the venue): end the cycle as if it had sold, so the bot does not trade on a position
+    it no longer has. Its resting orders are left to reconciliation (the venue cancels
+    reduce-only orders of a position that is gone)."""
+    if not state.in_position:
+        return state
+    return _end_cycle(replace(state, quantity=0.0), time, reason, params)
+
+
 def acknowledge(state: BotState, result: IntentResult) -> BotState:
     """The state after the runtime reports what became of one intent.
 

@@ -258,7 +258,9 @@ class PaperEngine:
                 side=Side.SELL if size > 0 else Side.BUY,
                 price=price,
                 quantity=abs(size),
-                fee=0.0,
+                # The margin the venue keeps beyond the price loss: a fee to whoever books this
+                # fill from fills alone (the account itself booked the whole margin lost).
+                fee=outcome.penalty,
                 liquidity=Liquidity.TAKER,
                 time=time,
                 reduce_only=True,

@@ -261,6 +261,8 @@ async def _run_engine(
     )
     if doc is not None and "rebalancer" in doc:
         rebalancer.restore(doc["rebalancer"])
+    if doc is not None and "correlation" in doc:
+        correlation.restore(doc["correlation"])
 
     first = stored.first_start_market_ms
     if first is None:
@@ -328,7 +330,12 @@ async def _run_engine(
         ),
         on_monitor=lambda: ui.monitor(view()),
         portfolio_doc=lambda: json.dumps(
-            {**book.to_dict(), "rebalancer": rebalancer.to_dict()}, sort_keys=True
+            {
+                **book.to_dict(),
+                "rebalancer": rebalancer.to_dict(),
+                "correlation": correlation.to_dict(),
+            },
+            sort_keys=True,
         ),
         after_step=after_step,
     )
@@ -346,7 +353,7 @@ async def _run_engine(
         slot.runner.warm_up(candles[-setup.params.window_size :])
         if venues.paper is not None and candles:
             venues.paper.hint_price(setup.params.symbol, candles[-1].close)
-        closes.warm_up(slot.bot_id, [c.close for c in candles])
+        closes.warm_up(slot.bot_id, candles)
     if not book.allocated:
         # A fresh portfolio: the allocation strategy's starting weights split the capital.
         book.allocated = {

@@ -9,6 +9,7 @@ from itertools import islice
 
 import numpy as np
 
+from portfolio_launcher.core.market import Candle
 from portfolio_launcher.runtime.bot_runner import BotRunner
 
 
@@ -19,9 +20,12 @@ class CloseHistory:
         self._closes = {bot_id: deque[float](maxlen=size) for bot_id, size in sizes.items()}
         self._last_time: dict[str, int | None] = {}
 
-    def warm_up(self, bot_id: str, closes: Sequence[float]) -> None:
-        """Closes from the feed's history, oldest first."""
-        self._closes[bot_id].extend(closes)
+    def warm_up(self, bot_id: str, candles: Sequence[Candle]) -> None:
+        """Closes from the feed's history, oldest first. The last candle's time is remembered,
+        so the bot's window (which ends with the same candle) does not add its close twice."""
+        self._closes[bot_id].extend(c.close for c in candles)
+        if candles:
+            self._last_time[bot_id] = candles[-1].time
 
     def observe(self, runners: Sequence[BotRunner]) -> None:
         """Take each bot's newest close once (bots whose candle did not close are skipped)."""

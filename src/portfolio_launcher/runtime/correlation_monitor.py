@@ -9,7 +9,8 @@ Health checks run on market time (every `health_check_interval`), so a replay de
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from portfolio_launcher.portfolio.correlation import correlated_pairs, weaker_of
 from portfolio_launcher.runtime.bot_runner import BotRunner
@@ -79,6 +80,21 @@ class CorrelationMonitor:
         self._episodes = active
         self.blocked.clear()
         self.blocked.update(blocked)
+
+    def to_dict(self) -> dict[str, Any]:
+        """What a restart needs to check and block at the same market moments."""
+        return {
+            "last_ms": self._last_ms,
+            "episodes": sorted(list(p) for p in self._episodes),
+            "blocked": sorted(self.blocked),
+        }
+
+    def restore(self, data: Mapping[str, Any]) -> None:
+        """Inverse of `to_dict`."""
+        self._last_ms = data["last_ms"]
+        self._episodes = {(a, b) for a, b in data["episodes"]}
+        self.blocked.clear()
+        self.blocked.update(data["blocked"])
 
     def _score(self, runner: BotRunner) -> float:
         allocated = self._book.budget(runner.bot_id)

@@ -14,6 +14,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.cli_runner import REPO_ROOT, SCRIPT, run_cli
 
 EXAMPLES = REPO_ROOT / "src" / "portfolio_launcher" / "examples"
@@ -25,11 +27,11 @@ def _copy_examples(folder: Path) -> Path:
     return folder
 
 
-def _start(folder: Path, *args: str) -> subprocess.Popen[str]:
+def _start(folder: Path, *args: str, portfolio: str = PORTFOLIO) -> subprocess.Popen[str]:
     env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
     command = [str(SCRIPT)] if SCRIPT.exists() else [sys.executable, "-m", "portfolio_launcher"]
     return subprocess.Popen(
-        [*command, "-portfolio", PORTFOLIO, *args],
+        [*command, "-portfolio", portfolio, *args],
         cwd=folder,
         env=env,
         stdout=subprocess.PIPE,
@@ -39,8 +41,8 @@ def _start(folder: Path, *args: str) -> subprocess.Popen[str]:
     )
 
 
-def _snapshot(folder: Path) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((folder / "portfolio_state.json").read_text())
+def _snapshot(folder: Path, state: str = "portfolio_state") -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((folder / f"{state}.json").read_text())
     return data
 
 
@@ -59,9 +61,11 @@ def _market_time(folder: Path) -> int | None:
     return len(rows)
 
 
-def _history(folder: Path) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+def _history(
+    folder: Path, state: str = "portfolio_state"
+) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
     """Order events and fills, in commit order, without run-specific columns."""
-    with sqlite3.connect(folder / "portfolio_state.db") as conn:
+    with sqlite3.connect(folder / f"{state}.db") as conn:
         order_cols = [r[1] for r in conn.execute("PRAGMA table_info(orders)")]
         fill_cols = [r[1] for r in conn.execute("PRAGMA table_info(fills)")]
         keep_o = [c for c in order_cols if c not in ("id", "seq", "rowid")]
@@ -163,12 +167,20 @@ def test_second_launcher_is_refused_naming_the_pid(tmp_path: Path) -> None:
     assert first.returncode == 0
 
 
-def test_crash_and_restart_gives_the_same_history(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("portfolio", "state"),
+    [(PORTFOLIO, "portfolio_state"), ("mixed_six_bots.json", "mixed_state")],
+    ids=["two-bots", "six-bots-rebalancing"],
+)
+def test_crash_and_restart_gives_the_same_history(
+    tmp_path: Path, portfolio: str, state: str
+) -> None:
     """Run A goes straight to the end; run B is SIGKILLed at random moments and restarted until
-    it gets there. Nothing lost, nothing doubled: identical snapshots and order histories."""
+    it gets there. Nothing lost, nothing doubled: identical snapshots and order histories. The
+    six-bot case adds risk-weighted allocation, rebalancing and profit sharing to the replay."""
     a = _copy_examples(tmp_path / "a")
     b = _copy_examples(tmp_path / "b")
-    args = ["-portfolio", PORTFOLIO, "-duration", "2d", "-seed", "11"]
+    args = ["-portfolio", portfolio, "-duration", "2d", "-seed", "11"]
     began = time.monotonic()
     done = run_cli(args, cwd=a, timeout=120)
     took = time.monotonic() - began
@@ -179,7 +191,7 @@ def test_crash_and_restart_gives_the_same_history(tmp_path: Path) -> None:
     rng = random.Random(5)
     kills = 0
     for _ in range(3):
-        proc = _start(b, *args[2:])
+        proc = _start(b, *args[2:], portfolio=portfolio)
         try:
             proc.communicate(timeout=rng.uniform(0.4, 0.9) * took)
         except subprocess.TimeoutExpired:
@@ -189,11 +201,11 @@ def test_crash_and_restart_gives_the_same_history(tmp_path: Path) -> None:
         else:
             break
     assert kills >= 1, "the test must actually crash run B at least once"
-    final = _start(b, *args[2:])
+    final = _start(b, *args[2:], portfolio=portfolio)
     _out, err = final.communicate(timeout=120)
     assert final.returncode == 0, err
-    assert _comparable(_snapshot(a)) == _comparable(_snapshot(b))
-    orders_a, fills_a = _history(a)
-    orders_b, fills_b = _history(b)
+    assert _comparable(_snapshot(a, state)) == _comparable(_snapshot(b, state))
+    orders_a, fills_a = _history(a, state)
+    orders_b, fills_b = _history(b, state)
     assert orders_a == orders_b
     assert fills_a == fills_b

@@ -282,7 +282,7 @@ async def _run_engine(
             description=cfg.description,
             book=book,
             slots=slots,
-            market_time_ms=engine.committed_ms,
+            market_time_ms=engine.step_ms,
             started=started,
             halted=engine.halted,
             active_alerts=alerting.active_lines(engine.step_ms),

@@ -141,6 +141,10 @@ class PortfolioEngine:
         if not self._finished and self.step_ms is not None and self._after_step is not None:
             await self._after_step(self, self.step_ms)
         if self.step_ms is not None and self.step_ms != self.committed_ms:
+            # Snapshot first: a kill between the two leaves the step uncommitted, so the next
+            # start replays it and writes the snapshot again; the other order could leave a
+            # committed end of run with a stale snapshot that no restart rewrites.
+            self._on_snapshot()
             self._commit()
         self._on_snapshot()
 

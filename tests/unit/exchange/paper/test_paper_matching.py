@@ -86,6 +86,8 @@ async def test_isolated_long_liquidated_where_path_crosses_liquidation_price() -
     assert liq.price == pytest.approx(expected)
     assert liq.margin_lost == pytest.approx(10.0)
     assert fills[-1].reduce_only and fills[-1].price == pytest.approx(expected)
+    # The margin kept beyond the price loss is the liquidation fill's fee (books kept from fills).
+    assert fills[-1].fee == pytest.approx(ex.liquidations()[-1].penalty)
     # The TP went with the position; the rise to 125 filled nothing.
     assert (await ex.fetch_order(SYM, "tp")).status is OrderStatus.CANCELLED  # type: ignore[union-attr]
     assert ex.equity() == pytest.approx(10_000.0 - 10.0 - 100.0 * 0.0005)

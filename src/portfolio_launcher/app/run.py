@@ -324,6 +324,7 @@ async def _run_engine(
             heartbeat_s=cfg.monitoring.heartbeat_interval,
             sync_every_s=cfg.monitoring.sync_interval,
             error_rate_threshold=cfg.monitoring.error_rate_threshold,
+            shutdown_action=cfg.portfolio.shutdown_action,
         ),
         on_snapshot=lambda: write_snapshot(
             portfolio.shared_state_file, view(), portfolio.secret_values
@@ -383,8 +384,6 @@ async def _run_engine(
         where = "demo, paper exchange" if portfolio.demo else "LIVE, real venues"
         ui.message(f"running {len(slots)} bots on the {built.venue} feed ({where})")
         await engine.run()
-        if not engine.halted:
-            await engine.shutdown_actions(cfg.portfolio.shutdown_action)
     finally:
         await venues.close()
         if alerting.hub is not None:

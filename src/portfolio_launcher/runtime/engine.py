@@ -65,6 +65,7 @@ class EngineOptions:
     heartbeat_s: float = 30.0
     sync_every_s: float = 60.0
     error_rate_threshold: int = 10
+    shutdown_action: str = "keep_orders"
 
 
 class PortfolioEngine:
@@ -140,7 +141,8 @@ class PortfolioEngine:
             watchdog.cancel()
         if not self._finished and self.step_ms is not None and self._after_step is not None:
             await self._after_step(self, self.step_ms)
-        if self.step_ms is not None and self.step_ms != self.committed_ms:
+        acted = await self._shutdown_actions()
+        if self.step_ms is not None and (self.step_ms != self.committed_ms or acted):
             # Snapshot first: a kill between the two leaves the step uncommitted, so the next
             # start replays it and writes the snapshot again; the other order could leave a
             # committed end of run with a stale snapshot that no restart rewrites.
@@ -266,12 +268,14 @@ class PortfolioEngine:
                 market_time,
             )
 
-    async def shutdown_actions(self, action: str) -> None:
-        """After the last step: `keep_orders` (resting orders stay for the next start),
+    async def _shutdown_actions(self) -> bool:
+        """At the end of the run: `keep_orders` (resting orders stay for the next start),
         `cancel_orders`, or `close_positions` (cancel, then sell every position at market).
-        The changes are committed as a further commit of the last step."""
-        if action == "keep_orders" or self.step_ms is None:
-            return
+        Done before the final commit, so the commit covers both: a kill in between leaves the
+        last step uncommitted and the next start replays it, actions included."""
+        action = self._options.shutdown_action
+        if action == "keep_orders" or self.step_ms is None or self.halted:
+            return False
         for slot in self.slots:
             if slot.needs_start:
                 continue
@@ -279,8 +283,7 @@ class PortfolioEngine:
                 await slot.runner.close_out(close_position=action == "close_positions")
             except Exception as e:  # one bot's failure must not keep the others open
                 self._crashed(slot, e, self.step_ms)
-        self._commit()
-        self._on_snapshot()
+        return True
 
     async def emergency_stop(self, reason: str, *, close_positions: bool) -> None:
         """The drawdown limit was hit: every bot stops opening, every open order is cancelled,

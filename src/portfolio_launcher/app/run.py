@@ -14,7 +14,6 @@ from portfolio_launcher.app.logs import RunLogs
 from portfolio_launcher.app.plugins import load_allocator
 from portfolio_launcher.app.run_types import (
     ExchangeDecorator,
-    MonotonicClock,
     RunOptions,
     RunUI,
     SnapshotWriter,
@@ -24,6 +23,7 @@ from portfolio_launcher.app.snapshot_file import write_view_snapshot
 from portfolio_launcher.app.venues import Venues
 from portfolio_launcher.config.loaded import LoadedBot, LoadedPortfolio
 from portfolio_launcher.core.account import Category, MarginMode
+from portfolio_launcher.core.clock import WallClock
 from portfolio_launcher.core.intervals import interval_ms
 from portfolio_launcher.feeds.hub import FeedHub, FeedKey
 from portfolio_launcher.feeds.protocol import Subscription
@@ -123,7 +123,7 @@ async def _run(
         seed=options.seed,
         data_dir=options.data_dir,
     )
-    built = await build_feed(portfolio, choice, subs, MonotonicClock())
+    built = await build_feed(portfolio, choice, subs, WallClock())
     for problem in built.problems:
         ui.message(f"data: {problem}")
     logs = RunLogs(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,14 +41,6 @@ class RunUI(Protocol):
     def final(self, view: PortfolioView) -> None:
         """The status when the run ends."""
         ...
-
-
-class MonotonicClock:
-    """Wall time for live feeds."""
-
-    def now_ms(self) -> int:
-        """Milliseconds since the epoch."""
-        return int(time.time() * 1000)
 
 
 StoreFactory = Callable[[Path], StateStore]

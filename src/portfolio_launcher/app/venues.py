@@ -3,20 +3,15 @@
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable
 
 from portfolio_launcher.config.loaded import LoadedBot, LoadedPortfolio
+from portfolio_launcher.core.clock import WallClock
 from portfolio_launcher.core.secrets import Secret
 from portfolio_launcher.exchange.ccxt_adapter import CcxtClientPool, CcxtExchange, VenueAccount
 from portfolio_launcher.exchange.paper import PaperConfig, PaperExchange
 from portfolio_launcher.exchange.protocol import Exchange
 from portfolio_launcher.store.protocol import StoredState
-
-
-class _WallClock:
-    def now_ms(self) -> int:
-        return int(time.time() * 1000)
 
 
 class Venues:
@@ -65,7 +60,7 @@ class Venues:
         # One exchange object per venue account: bots on it share the client and its rate limit.
         key = (bot.exchange_name, account.api_key.reveal())
         if key not in self._live:
-            self._live[key] = CcxtExchange(account, self._pool, _WallClock())
+            self._live[key] = CcxtExchange(account, self._pool, WallClock())
         return self._live[key]
 
     def exchange_for(self, bot_id: str) -> Exchange:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Protocol
 
 
@@ -11,3 +12,11 @@ class Clock(Protocol):
     def now_ms(self) -> int:
         """Current time in milliseconds."""
         ...
+
+
+class WallClock:
+    """The real time, for live venues and feeds; backtests and tests pass their own Clock."""
+
+    def now_ms(self) -> int:
+        """Milliseconds since the epoch."""
+        return int(time.time() * 1000)

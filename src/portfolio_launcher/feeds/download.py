@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,7 +9,7 @@ from typing import Any
 
 import ccxt
 
-from portfolio_launcher.core.clock import Clock
+from portfolio_launcher.core.clock import Clock, WallClock
 from portfolio_launcher.core.errors import ConfigError
 from portfolio_launcher.core.intervals import interval_ms
 from portfolio_launcher.core.market import Candle
@@ -59,11 +58,6 @@ class DownloadResult:
 
 
 ProgressCallback = Callable[[DownloadProgress], None]
-
-
-class _WallClock:
-    def now_ms(self) -> int:
-        return int(time.time() * 1000)
 
 
 def candle_file_name(symbol: str, interval: str) -> str:
@@ -174,7 +168,7 @@ async def download(
                 resolve(symbol),
                 symbol,
                 request,
-                clock=clock or _WallClock(),
+                clock=clock or WallClock(),
                 progress=progress,
             )
             results.append(result)

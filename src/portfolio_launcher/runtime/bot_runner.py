@@ -116,6 +116,12 @@ class BotRunner:
         return self.setup.bot_id
 
     @property
+    def pnl(self) -> float:
+        """Realized (net of fees and funding) plus unrealized PnL at the bot's mark: its equity
+        less its allocation. The one place this sum is made for the portfolio's checks."""
+        return self.book.realized + self.book.unrealized(self.mark)
+
+    @property
     def exchange(self) -> Exchange:
         """The exchange this bot trades on."""
         return self._exchange

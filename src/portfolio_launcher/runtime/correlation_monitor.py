@@ -100,4 +100,4 @@ class CorrelationMonitor:
         allocated = self._book.budget(runner.bot_id)
         if allocated <= 0:
             return 0.0
-        return (runner.book.realized + runner.book.unrealized(runner.mark)) / allocated
+        return runner.pnl / allocated

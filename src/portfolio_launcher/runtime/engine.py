@@ -469,9 +469,7 @@ class PortfolioEngine:
         portfolio.md invariant, with the paper account as the independent witness (demo only)."""
         if self._matcher is None:
             return None
-        books = sum(
-            s.runner.book.realized + s.runner.book.unrealized(s.runner.mark) for s in self.slots
-        )
+        books = sum(s.runner.pnl for s in self.slots)
         return abs(self._matcher.equity() - (total_balance + books))
 
     def running_bots(self) -> int:

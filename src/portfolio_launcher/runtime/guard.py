@@ -118,8 +118,7 @@ class PortfolioGuard:
         allocated = self._book.budget(slot.bot_id)
         if allocated <= 0 or slot.status is Lifecycle.STOPPED:
             return
-        book = slot.runner.book
-        equity = allocated + book.realized + book.unrealized(slot.runner.mark)
+        equity = allocated + slot.runner.pnl
         loss = bot_loss(equity, allocated)
         state = bot_loss_state(equity, allocated, self._loss_limits)
         if state is DrawdownState.STOP and s.per_bot_stop_loss is not None:

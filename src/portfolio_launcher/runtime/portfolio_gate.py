@@ -68,7 +68,7 @@ class PortfolioRiskGate:
         ordering: BotRunner | None = None
         for runner in self._runners:
             total += runner.book.notional(runner.mark) + adding_notional(runner, exclude)
-            realized_unrealized += runner.book.realized + runner.book.unrealized(runner.mark)
+            realized_unrealized += runner.pnl
             if runner.bot_id == check.bot_id:
                 ordering = runner
         assert ordering is not None, f"unknown bot {check.bot_id}"

@@ -96,7 +96,7 @@ class Rebalancer:
                 self._equity[r.bot_id].append(self._bot_equity(r))
 
     def _bot_equity(self, r: BotRunner) -> float:
-        return self._book.budget(r.bot_id) + r.book.realized + r.book.unrealized(r.mark)
+        return self._book.budget(r.bot_id) + r.pnl
 
     def _stats(self) -> list[BotStats]:
         out = []

@@ -85,9 +85,7 @@ class PortfolioBook:
     def observe(self, slots: Sequence[BotSlot]) -> float:
         """Equity at the bots' marks; raises the peak. Called once per committed step, so the
         peak is a function of market data alone and survives a restart unchanged."""
-        equity = self.total_balance + sum(
-            s.runner.book.realized + s.runner.book.unrealized(s.runner.mark) for s in slots
-        )
+        equity = self.total_balance + sum(s.runner.pnl for s in slots)
         self.peak_equity = max(self.peak_equity, equity)
         return equity
 

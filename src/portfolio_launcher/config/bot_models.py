@@ -6,7 +6,14 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
-from portfolio_launcher.config.types import Integer, Number, SecretValue, between, positive
+from portfolio_launcher.config.types import (
+    BaseUrl,
+    Integer,
+    Number,
+    SecretValue,
+    between,
+    positive,
+)
 from portfolio_launcher.core.intervals import VENUE_INTERVALS
 
 _MODEL = ConfigDict(frozen=True, extra="allow", populate_by_name=True)
@@ -151,7 +158,9 @@ class StrategyConfig(BaseModel):
 
 
 class VenueCredentials(BaseModel):
-    """A venue block (`exchange.bybit`, `exchange.binance`, ...): credentials and demo switches."""
+    """A venue block (`exchange.bybit`, `exchange.binance`, ...): credentials, demo switches and
+    an optional `base_url` that sends the account's REST calls (trading and live candles) to a
+    proxy, a testnet or a self-hosted gateway instead of the venue's own host."""
 
     model_config = _MODEL
 
@@ -162,6 +171,7 @@ class VenueCredentials(BaseModel):
     private_key: SecretValue | None = None
     testnet: StrictBool = False
     demo: StrictBool = False
+    base_url: BaseUrl | None = None
 
     @model_validator(mode="after")
     def _not_both(self) -> VenueCredentials:

@@ -32,8 +32,9 @@ from portfolio_launcher.config.rules import (
 )
 from portfolio_launcher.config.strategy_resolve import resolve_indicators, resolve_spacing
 
+# Values never echoed in error messages (`base_url`: a mistyped one may carry credentials).
 SECRET_KEYS = frozenset(
-    {"api_key", "api_secret", "password", "private_key", "telegram_token", "urls"}
+    {"api_key", "api_secret", "password", "private_key", "telegram_token", "urls", "base_url"}
 )
 PORTFOLIO_FALLBACK_DIR = Path("configs") / "portfolio"
 M = TypeVar("M", bound=BaseModel)

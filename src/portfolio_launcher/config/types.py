@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 from pydantic import (
     AfterValidator,
@@ -58,6 +59,32 @@ SecretValue = Annotated[
     WithJsonSchema({"type": "string"}),
 ]
 """A credential or token: held as `core.secrets.Secret`, serialized masked."""
+
+
+def _base_url(value: Any) -> str:
+    # Checked here rather than at the first request: a typo must stop the launch (exit 2), not
+    # surface as a network error after the bots started.
+    if not isinstance(value, str):
+        raise PydanticCustomError("url", "expected a URL string such as https://api.example.com")
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - parsing the port is what raises on a bad one
+    except ValueError:
+        raise PydanticCustomError("url", "not a valid URL") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise PydanticCustomError(
+            "url", "must be an http:// or https:// URL with a host, e.g. https://api.example.com"
+        )
+    if parts.username is not None or parts.password is not None:
+        # Credentials in a URL end up in logs and error messages; the venue keys have own fields.
+        raise PydanticCustomError("url", "must not contain a user name or password")
+    if parts.query or parts.fragment:
+        raise PydanticCustomError("url", "must not have a query string or fragment")
+    return value.rstrip("/")
+
+
+BaseUrl = Annotated[str, PlainValidator(_base_url), WithJsonSchema({"type": "string"})]
+"""An http(s) base URL without credentials, query or fragment; stored without a trailing `/`."""
 
 
 def between(

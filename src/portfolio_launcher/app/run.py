@@ -13,6 +13,7 @@ from portfolio_launcher.app.feeds import BuiltFeed, build_feed, choose_feed
 from portfolio_launcher.app.logs import RunLogs
 from portfolio_launcher.app.plugins import load_allocator
 from portfolio_launcher.app.run_types import (
+    EngineHooks,
     ExchangeDecorator,
     RunOptions,
     RunUI,
@@ -130,7 +131,7 @@ async def _run(
         options.log_dir, options.log_level, [b.bot_id for b in bots], list(portfolio.secret_values)
     )
     try:
-        return await _run_engine(
+        return await run_engine(
             portfolio,
             options=options,
             ui=ui,
@@ -141,6 +142,7 @@ async def _run(
             built=built,
             logs=logs,
             decorate_exchange=decorate_exchange,
+            hooks=EngineHooks(),
         )
     finally:
         logs.close()
@@ -149,7 +151,7 @@ async def _run(
             await client.close()
 
 
-async def _run_engine(
+async def run_engine(
     portfolio: LoadedPortfolio,
     *,
     options: RunOptions,
@@ -161,7 +163,10 @@ async def _run_engine(
     built: BuiltFeed,
     logs: RunLogs,
     decorate_exchange: ExchangeDecorator | None,
+    hooks: EngineHooks,
 ) -> int:
+    """Assemble the bots, the portfolio services and the engine on a built feed, and run them
+    (the one assembly of demo, live and backtest runs); the exit code."""
     cfg = portfolio.file
     venues = Venues(portfolio, stored, decorate_exchange)
     book = PortfolioBook(cfg.portfolio.total_balance, {})
@@ -270,6 +275,10 @@ async def _run_engine(
         store.set_first_start(first)
     start = stored.market_time_ms if stored.market_time_ms is not None else first
     end = None if options.duration_s is None else first + int(options.duration_s * 1000)
+    if hooks.start_ms is not None:
+        start = hooks.start_ms
+    if hooks.end_ms is not None:
+        end = hooks.end_ms
     if end is not None and start >= end:
         ui.message("the portfolio already reached the end of -duration; nothing to do")
         return EXIT_OK
@@ -308,6 +317,8 @@ async def _run_engine(
             closes.observe(runners)
             rebalancer.after_step(market_time)
             correlation.after_step(market_time)
+        if hooks.observer is not None:
+            hooks.observer(market_time, slots, book.allocated)
 
     engine = PortfolioEngine(
         slots=slots,
@@ -378,7 +389,8 @@ async def _run_engine(
     if alerting.hub is not None:
         alerting.hub.start()
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
+    signals = (signal.SIGINT, signal.SIGTERM) if hooks.handle_signals else ()
+    for sig in signals:
         loop.add_signal_handler(sig, engine.request_stop)
     try:
         where = "demo, paper exchange" if portfolio.demo else "LIVE, real venues"
@@ -388,7 +400,7 @@ async def _run_engine(
         await venues.close()
         if alerting.hub is not None:
             await alerting.hub.stop(flush_timeout_s=NOTIFY_FLUSH_S)
-        for sig in (signal.SIGINT, signal.SIGTERM):
+        for sig in signals:
             loop.remove_signal_handler(sig)
     ui.final(view())
     if engine.no_bots:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 from portfolio_launcher.exchange.protocol import Exchange
+from portfolio_launcher.runtime.slots import BotSlot
 from portfolio_launcher.runtime.view import PortfolioView
 from portfolio_launcher.store.protocol import StateStore
 
@@ -48,3 +49,16 @@ ExchangeDecorator = Callable[[str, Exchange], Exchange]
 """(bot id, exchange) -> the exchange that bot uses: a seam for wrappers (fault injection in
 tests, call accounting) that go through the same protocol as the real parts."""
 SnapshotWriter = Callable[[Path, PortfolioView, Sequence[str]], None]
+StepObserver = Callable[[int, Sequence[BotSlot], Mapping[str, float]], None]
+"""(market time, bot slots, allocation per bot): called after every step's portfolio services."""
+
+
+@dataclass(frozen=True, slots=True)
+class EngineHooks:
+    """What a backtest changes in a run: a fixed market window instead of the stored position
+    and `-duration`, a step observer, and no signal handlers (Ctrl-C ends the process)."""
+
+    start_ms: int | None = None
+    end_ms: int | None = None
+    observer: StepObserver | None = None
+    handle_signals: bool = True

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
 
+from portfolio_launcher.core.errors import ConfigError
 from portfolio_launcher.core.intervals import interval_ms
 from portfolio_launcher.core.market import Candle, CandleEvent
 from portfolio_launcher.feeds.columns import iter_events, slice_columns
@@ -22,7 +23,8 @@ from portfolio_launcher.feeds.protocol import Subscription
 
 
 class ReplayFeed:
-    """Plays `<SYMBOL>-<interval>.csv|.parquet` files from `folder` in market-time order.
+    """Plays `<SYMBOL>-<interval>.csv|.parquet` files from `folder` in market-time order
+    (`files`: a subscription's own file instead, such as a bot's `data_file` in a backtest).
 
     Files are read once and kept in memory. Bad rows are skipped and gaps are not filled: call
     `load` first to get every problem (the caller decides whether to print them or refuse to
@@ -30,8 +32,14 @@ class ReplayFeed:
     end of the data.
     """
 
-    def __init__(self, folder: Path, pacer: Pacer) -> None:
+    def __init__(
+        self,
+        folder: Path | None,
+        pacer: Pacer,
+        files: Mapping[Subscription, Path] | None = None,
+    ) -> None:
         self._folder = folder
+        self._paths = dict(files or {})
         self._pacer = pacer
         self._files: dict[Subscription, CandleFile] = {}
         self._generation = 0
@@ -89,7 +97,13 @@ class ReplayFeed:
     def _file(self, sub: Subscription) -> CandleFile:
         loaded = self._files.get(sub)
         if loaded is None:
-            path = find_candle_file(self._folder, sub.symbol, sub.interval)
+            path = self._paths.get(sub)
+            if path is None:
+                if self._folder is None:
+                    raise ConfigError(
+                        f"no candle file for {sub.symbol} {sub.interval}: give a data folder"
+                    )
+                path = find_candle_file(self._folder, sub.symbol, sub.interval)
             loaded = read_candle_file(path, sub.interval)
             self._files[sub] = loaded
         return loaded

@@ -1,0 +1,130 @@
+"""`BarRecorder`: the runtime's state sampled at every market step of a backtest.
+
+The engine calls `observe` after each step's portfolio services, so the sample sees exactly the
+figures the risk checks saw. Cycles are taken from the strategy's own cycle records the moment a
+bot completes one (its history keeps only the last few, so waiting for the end would lose them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from portfolio_launcher.backtest.results import BotSeries, CycleRow
+from portfolio_launcher.runtime.slots import BotSlot
+
+
+@dataclass
+class _BotTrace:
+    equity: list[float] = field(default_factory=list)
+    exposure: list[float] = field(default_factory=list)
+    position: list[float] = field(default_factory=list)
+    cycles_seen: int = 0
+    max_level: int = 0
+
+
+class BarRecorder:
+    """Collects per-bar figures and completed cycles; `series()` turns them into arrays."""
+
+    def __init__(self, total_balance: float) -> None:
+        self._total_balance = total_balance
+        self.times: list[int] = []
+        self.equity: list[float] = []
+        self.initial_allocation: dict[str, float] = {}
+        self.cycles: list[CycleRow] = []
+        self.last_slots: Sequence[BotSlot] = ()
+        self._bots: dict[str, _BotTrace] = {}
+
+    def observe(
+        self, market_time: int, slots: Sequence[BotSlot], allocated: Mapping[str, float]
+    ) -> None:
+        """Sample one step (called once per step, in market-time order)."""
+        if self.times and self.times[-1] == market_time:
+            # The engine's last call at the end of the stream repeats the final step.
+            self.times.pop()
+            self.equity.pop()
+            for trace in self._bots.values():
+                trace.equity.pop()
+                trace.exposure.pop()
+                trace.position.pop()
+        self.last_slots = slots
+        if not self.initial_allocation:
+            self.initial_allocation = {s.bot_id: allocated.get(s.bot_id, 0.0) for s in slots}
+        self.times.append(market_time)
+        total = self._total_balance
+        for slot in slots:
+            runner = slot.runner
+            trace = self._bots.setdefault(slot.bot_id, _BotTrace())
+            pnl = runner.pnl
+            total += pnl
+            book = runner.book
+            trace.equity.append(self.initial_allocation[slot.bot_id] + pnl)
+            trace.exposure.append(abs(book.quantity) * runner.mark)
+            trace.position.append(book.quantity)
+            state = runner.state
+            trace.max_level = max(trace.max_level, state.level)
+            done = state.cycles_completed - trace.cycles_seen
+            if done > 0:
+                for record in state.history[-done:]:
+                    trace.max_level = max(trace.max_level, record.level)
+                    self.cycles.append(
+                        CycleRow(
+                            bot_id=slot.bot_id,
+                            cycle=record.cycle,
+                            started_ms=record.started,
+                            ended_ms=record.ended,
+                            max_level=record.level,
+                            bought_quantity=record.bought_quantity,
+                            # The strategy keeps the price PnL and the fees apart.
+                            realized_pnl=record.realized_pnl - record.fees,
+                            unrealized_pnl=0.0,
+                            fees=record.fees,
+                            status="closed",
+                            reason=record.reason,
+                        )
+                    )
+                trace.cycles_seen = state.cycles_completed
+        self.equity.append(total)
+
+    def max_level(self, bot_id: str) -> int:
+        """The highest DCA level the bot reached."""
+        trace = self._bots.get(bot_id)
+        return trace.max_level if trace is not None else 0
+
+    def open_cycles(self, slots: Sequence[BotSlot]) -> list[CycleRow]:
+        """Each bot's cycle still open at the end, marked at the last close without exit fee."""
+        rows: list[CycleRow] = []
+        for slot in slots:
+            runner = slot.runner
+            state = runner.state
+            if not state.in_position:
+                continue
+            rows.append(
+                CycleRow(
+                    bot_id=slot.bot_id,
+                    cycle=state.cycle,
+                    started_ms=state.cycle_started,
+                    ended_ms=None,
+                    max_level=state.level,
+                    bought_quantity=state.bought_quantity,
+                    realized_pnl=state.cycle_realized - state.cycle_fees,
+                    unrealized_pnl=runner.book.unrealized(runner.mark),
+                    fees=state.cycle_fees,
+                    status="open",
+                    reason="open at the end of the data",
+                )
+            )
+        return rows
+
+    def series(self) -> dict[str, BotSeries]:
+        """Each bot's bars as arrays."""
+        return {
+            bot_id: BotSeries(
+                equity=np.asarray(t.equity, dtype=np.float64),
+                exposure=np.asarray(t.exposure, dtype=np.float64),
+                position=np.asarray(t.position, dtype=np.float64),
+            )
+            for bot_id, t in self._bots.items()
+        }

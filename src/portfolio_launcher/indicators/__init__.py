@@ -15,14 +15,74 @@ Conventions shared by every function:
 
 The work happens in numba kernels compiled at import (cached on disk), so a call on a
 100-candle window costs a few microseconds and 1,000,000 candles take milliseconds.
+
+The names load their submodule on first use (PEP 562): importing the package costs nothing, and
+numba with the compiled kernels is loaded by the first call, never by code that only reads
+stored state (the status screen). `from portfolio_launcher.indicators import rsi` works as before.
 """
 
-from portfolio_launcher.indicators.averages import ema, hull_ma, sma, wma
-from portfolio_launcher.indicators.momentum import macd, rsi, stoch_rsi
-from portfolio_launcher.indicators.supertrend import supertrend
-from portfolio_launcher.indicators.volatility import atr, bollinger, keltner
-from portfolio_launcher.indicators.volume import mfi, obv
-from portfolio_launcher.indicators.wavetrend import wavetrend
+import sys
+from importlib import import_module
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from portfolio_launcher.indicators.averages import ema, hull_ma, sma, wma
+    from portfolio_launcher.indicators.momentum import macd, rsi, stoch_rsi
+    from portfolio_launcher.indicators.supertrend import supertrend
+    from portfolio_launcher.indicators.volatility import atr, bollinger, keltner
+    from portfolio_launcher.indicators.volume import mfi, obv
+    from portfolio_launcher.indicators.wavetrend import wavetrend
+
+# Public name -> the submodule that defines it (the same names as the imports above).
+_HOMES: dict[str, str] = {
+    "ema": "averages",
+    "hull_ma": "averages",
+    "sma": "averages",
+    "wma": "averages",
+    "macd": "momentum",
+    "rsi": "momentum",
+    "stoch_rsi": "momentum",
+    "supertrend": "supertrend",
+    "atr": "volatility",
+    "bollinger": "volatility",
+    "keltner": "volatility",
+    "mfi": "volume",
+    "obv": "volume",
+    "wavetrend": "wavetrend",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f"{__name__}.{home}"), name)
+    # Bound once, like an eager import: later calls are plain attribute reads (no hook).
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_HOMES})
+
+
+class _Package(ModuleType):
+    """Keeps `supertrend` and `wavetrend` the functions when their same-named submodules load.
+
+    Python binds a submodule on its package when it is first imported. Eagerly, the package's own
+    `from .supertrend import supertrend` ran right after and won; lazily, code that imports the
+    submodule directly (a kernel that wants `supertrend_from`) would leave the module object where
+    callers expect the function.
+    """
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if _HOMES.get(name) == name and isinstance(value, ModuleType):
+            value = getattr(value, name)
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
 
 __all__ = [
     "atr",

@@ -22,36 +22,94 @@ The protocol the runtime follows (backtest, demo and live alike):
    reconciliation with the venue found neither open nor filled.
 5. `summarize(state, params)` gives the status screens their figures; `BotState.to_json` /
    `BotState.from_json` persist the state exactly.
+
+Its public names load their submodule on first use (PEP 562), so a reader of stored state (the
+status screen, which needs `BotState` and `summarize`) does not pay for the decision code and
+the numba indicator kernels behind it. `from portfolio_launcher.strategy import decide` works as
+before.
 """
 
-from portfolio_launcher.strategy.fills import (
-    acknowledge,
-    apply_fill,
-    closed_externally,
-    forget_order,
-)
-from portfolio_launcher.strategy.ids import make_id, parse_id
-from portfolio_launcher.strategy.intents import (
-    CancelOrder,
-    Decision,
-    Intent,
-    IntentResult,
-    Outcome,
-    PlaceOrder,
-)
-from portfolio_launcher.strategy.machine import Context, close_out, decide, on_fill
-from portfolio_launcher.strategy.params import (
-    DynamicTpParams,
-    IndicatorParams,
-    SafetyOrders,
-    SpacingKind,
-    SpacingParams,
-    StrategyParams,
-    TpStrategy,
-)
-from portfolio_launcher.strategy.state import BotState, BotStatus, OrderRecord, OrderRole
-from portfolio_launcher.strategy.status import BotSummary, summarize
-from portfolio_launcher.strategy.window import Window
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from portfolio_launcher.strategy.fills import (
+        acknowledge,
+        apply_fill,
+        closed_externally,
+        forget_order,
+    )
+    from portfolio_launcher.strategy.ids import make_id, parse_id
+    from portfolio_launcher.strategy.intents import (
+        CancelOrder,
+        Decision,
+        Intent,
+        IntentResult,
+        Outcome,
+        PlaceOrder,
+    )
+    from portfolio_launcher.strategy.machine import Context, close_out, decide, on_fill
+    from portfolio_launcher.strategy.params import (
+        DynamicTpParams,
+        IndicatorParams,
+        SafetyOrders,
+        SpacingKind,
+        SpacingParams,
+        StrategyParams,
+        TpStrategy,
+    )
+    from portfolio_launcher.strategy.state import BotState, BotStatus, OrderRecord, OrderRole
+    from portfolio_launcher.strategy.status import BotSummary, summarize
+    from portfolio_launcher.strategy.window import Window
+
+# Public name -> the submodule that defines it (the same names as the imports above).
+_HOMES: dict[str, str] = {
+    "acknowledge": "fills",
+    "apply_fill": "fills",
+    "closed_externally": "fills",
+    "forget_order": "fills",
+    "make_id": "ids",
+    "parse_id": "ids",
+    "CancelOrder": "intents",
+    "Decision": "intents",
+    "Intent": "intents",
+    "IntentResult": "intents",
+    "Outcome": "intents",
+    "PlaceOrder": "intents",
+    "Context": "machine",
+    "close_out": "machine",
+    "decide": "machine",
+    "on_fill": "machine",
+    "DynamicTpParams": "params",
+    "IndicatorParams": "params",
+    "SafetyOrders": "params",
+    "SpacingKind": "params",
+    "SpacingParams": "params",
+    "StrategyParams": "params",
+    "TpStrategy": "params",
+    "BotState": "state",
+    "BotStatus": "state",
+    "OrderRecord": "state",
+    "OrderRole": "state",
+    "BotSummary": "status",
+    "summarize": "status",
+    "Window": "window",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f"{__name__}.{home}"), name)
+    # Bound once, like an eager import: later look-ups are plain attribute reads (no hook).
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_HOMES})
+
 
 __all__ = [
     "BotState",

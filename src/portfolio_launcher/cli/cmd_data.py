@@ -20,6 +20,7 @@ from portfolio_launcher.cli.data_view import (
 from portfolio_launcher.cli.flags import Flag, Parsed, UsageError, parse
 from portfolio_launcher.cli.report import EXIT_OK, EXIT_RUNTIME, EXIT_USAGE
 from portfolio_launcher.cli.terminal import Terminal
+from portfolio_launcher.cli.times import parse_time
 from portfolio_launcher.core.errors import (
     ConfigError,
     FatalError,
@@ -65,7 +66,6 @@ FLAGS: tuple[Flag, ...] = (
 _VENUE = re.compile(r"^[a-z0-9_]+$")
 _SYMBOL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9/:_.\-]*$")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MS_DIGITS = 12
 """A millisecond timestamp since 1973 has 12+ digits; fewer is almost surely seconds."""
 
 
@@ -158,28 +158,6 @@ def plan_download(parsed: Parsed, cwd: Path, now_ms: int) -> tuple[DownloadPlan 
         venue, CCXT_CLASS.get(venue, venue), symbols, interval, start, end, out_dir, Path(out_text)
     )
     return plan, problems
-
-
-def parse_time(text: str) -> int:
-    """`2024-01-01`, `2024-01-01T12:00`, `...Z`, `...+02:00` (UTC when no zone is given) or
-    a millisecond timestamp, as ms since the epoch; ValueError says what is accepted."""
-    raw = text.strip()
-    if raw.isdigit():
-        if len(raw) < _MS_DIGITS:
-            raise ValueError(
-                f"{raw} looks like seconds: give milliseconds ({raw}000) or an ISO date"
-            )
-        return int(raw)
-    try:
-        moment = datetime.fromisoformat(raw)
-    except ValueError:
-        raise ValueError(
-            "expected an ISO date or time (2024-01-01, 2024-01-01T12:00, 2024-01-01T12:00Z) "
-            "or a millisecond timestamp"
-        ) from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return (moment - _EPOCH) // timedelta(milliseconds=1)
 
 
 def _symbols(text: str, problems: list[str]) -> tuple[str, ...]:

@@ -26,19 +26,25 @@ _VENUE = re.compile(r"^[a-z0-9_]+$")
 
 
 def load_from_flags(
-    parsed: Parsed, term: Terminal, cwd: Path, environ: Mapping[str, str]
+    parsed: Parsed,
+    term: Terminal,
+    cwd: Path,
+    environ: Mapping[str, str],
+    *,
+    paper_only: bool = False,
 ) -> LoadedPortfolio | int:
-    """Load the portfolio the flags name; on failure print why and return the exit code."""
+    """Load the portfolio the flags name; on failure print why and return the exit code.
+    `paper_only`: a command that never trades (backtest) has no -demo or -exchange flag."""
     name = parsed.text("portfolio")
     if not name:
         raise UsageError("-portfolio FILE is required")
-    exchange = parsed.text("exchange").strip().lower()
+    exchange = "" if paper_only else parsed.text("exchange").strip().lower()
     if exchange and not _VENUE.match(exchange):
         raise UsageError(
             f"invalid -exchange {parsed.text('exchange')!r} (e.g. bybit, binance, paper)"
         )
     options = LoadOptions(
-        demo=parsed.flag("demo"),
+        demo=True if paper_only else parsed.flag("demo"),
         exchange_override=exchange or None,
         env_file=Path(parsed.text("env") or ".env"),
         env_file_explicit="env" in parsed.given,

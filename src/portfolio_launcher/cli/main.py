@@ -21,6 +21,10 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "validate": ("cmd_validate", "validate -portfolio FILE"),
     "init": ("cmd_init", "init DIR"),
     "resume": ("cmd_resume", "resume -portfolio FILE [-yes]"),
+    "backtest": (
+        "cmd_backtest",
+        "backtest -portfolio FILE -data DIR [-from T] [-to T] [-report OUT]",
+    ),
     "data": (
         "cmd_data",
         "data download -exchange NAME -symbols A,B -interval 5m -from T [-to T] -out DIR",

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from portfolio_launcher.cli import cmd_data, data_view
 from portfolio_launcher.cli.main import main
 from portfolio_launcher.cli.terminal import Terminal
+from portfolio_launcher.cli.times import parse_time
 from portfolio_launcher.feeds.csv_io import read_candle_file
 from tests.cli_runner import run_cli, tree_snapshot
 from tests.integration.feeds.loopback import KlinesServer, loopback_client, price
@@ -290,11 +291,11 @@ def test_help_lists_the_flags(tmp_path: Path) -> None:
     ],
 )
 def test_times_are_utc_unless_a_zone_is_given(text: str, expected: datetime) -> None:
-    assert cmd_data.parse_time(text) == int(expected.timestamp()) * 1000
+    assert parse_time(text) == int(expected.timestamp()) * 1000
 
 
 @settings(max_examples=50, deadline=None)
 @given(st.integers(min_value=10**12, max_value=4 * 10**12).map(lambda t: t // M * M))
 def test_formatted_minutes_parse_back(ms: int) -> None:
     shown = data_view.format_time(ms).removesuffix(" UTC").replace(" ", "T")
-    assert cmd_data.parse_time(shown) == ms
+    assert parse_time(shown) == ms

@@ -239,9 +239,9 @@ class PortfolioEngine:
         slot.busy_since = self._monotonic()
         try:
             # A bot silent for 5 heartbeats is unresponsive: cancel its work and restart it.
-            await asyncio.wait_for(
-                runner.on_close(candle, market_time), timeout=5 * self._options.heartbeat_s
-            )
+            # (`asyncio.timeout` arms a timer on this task; `wait_for` would make a task a call.)
+            async with asyncio.timeout(5 * self._options.heartbeat_s):
+                await runner.on_close(candle, market_time)
         except TimeoutError:
             self._recorder.alert(
                 "warning",

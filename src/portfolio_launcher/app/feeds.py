@@ -10,6 +10,7 @@ from typing import Any
 from portfolio_launcher.config.loaded import LoadedPortfolio
 from portfolio_launcher.core.clock import Clock
 from portfolio_launcher.core.errors import ConfigError
+from portfolio_launcher.exchange.ccxt_adapter import rebase_rest_urls
 from portfolio_launcher.feeds.ccxt_client import (
     load_symbol_resolver,
     make_ccxt_client,
@@ -42,8 +43,21 @@ def choose_feed(
     seed: int | None,
     data_dir: Path | None,
 ) -> FeedChoice:
-    """Command-line choices win over the portfolio's `market_data` block."""
+    """Command-line choices win over the portfolio's `market_data` block.
+
+    Live trading (`-demo=false`) always decides on the venue's own candles: a simulated or
+    replayed market would send real orders on prices that are not the market's. `-feed` is a
+    demo option, so asking for another feed live is an error; `market_data.source` (`sim` in
+    the shipped examples) is simply not used.
+    """
     md = portfolio.file.market_data
+    if not portfolio.demo:
+        if feed not in (None, "live"):
+            raise ConfigError(
+                f"-feed {feed} is for demo runs; live trading (-demo=false) always uses the "
+                "venue's live candles"
+            )
+        feed = "live"
     source = feed or md.source
     folder = data_dir
     if folder is None and md.data_dir is not None:
@@ -113,14 +127,29 @@ async def build_feed(
         if len(starts) < len(subs):
             raise ConfigError(f"{choice.data_dir}: no candles for some of the bots' symbols")
         return BuiltFeed(replay, "replay", max(starts), problems)
-    venue = next(
-        (b.exchange_name for b in portfolio.enabled_bots if b.exchange_name != "paper"), "bybit"
-    )
-    client = make_ccxt_client(venue, websocket=True)
-    resolver = await load_symbol_resolver(client, venue)
-    settings = LiveSettings(websocket=supports_websocket(client))
+    venue, base_url = live_source(portfolio)
+    # Behind a base_url the venue's websocket host is not ours to assume: poll the gateway's REST.
+    client = make_ccxt_client(venue, websocket=base_url is None)
+    if base_url is not None:
+        rebase_rest_urls(client, base_url)
+    try:
+        resolver = await load_symbol_resolver(client, venue)
+    except BaseException:
+        await client.close()
+        raise
+    settings = LiveSettings(websocket=supports_websocket(client) and base_url is None)
     live = LiveFeed(client, venue, clock, settings, resolve_symbol=resolver)
     return BuiltFeed(live, venue, clock.now_ms(), clients=[client])
+
+
+def live_source(portfolio: LoadedPortfolio) -> tuple[str, str | None]:
+    """The venue whose public candles the live feed follows (the first enabled bot's venue that
+    is not `paper`; bybit when every bot is on paper) and the `base_url` of that venue's block in
+    the first such bot file, so a gateway set for trading also serves the candles."""
+    for bot in portfolio.enabled_bots:
+        if bot.exchange_name != "paper":
+            return bot.exchange_name, bot.file.exchange.venue(bot.exchange_name).base_url
+    return "bybit", None
 
 
 def _iso_ms(text: str) -> int:

@@ -56,9 +56,10 @@ class Venues:
             password=creds.password or _empty(),
             testnet=creds.testnet,
             demo=creds.demo,
+            base_url=creds.base_url,
         )
         # One exchange object per venue account: bots on it share the client and its rate limit.
-        key = (bot.exchange_name, account.api_key.reveal())
+        key = (bot.exchange_name, account.fingerprint())
         if key not in self._live:
             self._live[key] = CcxtExchange(account, self._pool, WallClock())
         return self._live[key]

@@ -4,7 +4,8 @@ from portfolio_launcher.exchange.ccxt_adapter.clients import (
     CcxtClientPool,
     VenueAccount,
     build_client,
+    rebase_rest_urls,
 )
 from portfolio_launcher.exchange.ccxt_adapter.exchange import CcxtExchange
 
-__all__ = ["CcxtClientPool", "CcxtExchange", "VenueAccount", "build_client"]
+__all__ = ["CcxtClientPool", "CcxtExchange", "VenueAccount", "build_client", "rebase_rest_urls"]

@@ -7,6 +7,7 @@ import logging
 from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import ccxt.async_support as ccxt_async
 
@@ -41,6 +42,9 @@ class VenueAccount:
     testnet: bool = False
     demo: bool = False
     timeout_ms: int = 10_000
+    base_url: str | None = None
+    """When set, every REST endpoint of the venue is served from this origin (a proxy, testnet or
+    gateway), each keeping its own path; None: the venue's hosts (after the testnet/demo switch)."""
 
     @property
     def ccxt_id(self) -> str:
@@ -55,7 +59,9 @@ class VenueAccount:
         """Pool key: venue, environment and a digest of the key (never the key itself)."""
         digest = hashlib.sha256(self.api_key.reveal().encode()).hexdigest()[:16]
         env = "demo" if self.demo else "testnet" if self.testnet else "live"
-        return f"{self.ccxt_id}:{env}:{digest}"
+        # The same key through another gateway is another client (its own session and limiter).
+        where = f"@{self.base_url}" if self.base_url else ""
+        return f"{self.ccxt_id}:{env}{where}:{digest}"
 
     def secret_values(self) -> list[str]:
         """Plain values to scrub from any text leaving the adapter."""
@@ -112,7 +118,30 @@ def build_client(account: VenueAccount) -> Any:
         client.set_sandbox_mode(True)
     elif account.demo:
         client.enable_demo_trading(True)
+    if account.base_url:
+        rebase_rest_urls(client, account.base_url)
+        if ccxt_id == "binanceusdm":
+            # ccxt picks binance's USD-M error table by the request host (fapi.binance.com),
+            # which a gateway's host cannot match; every call of this class is a USD-M call.
+            linear = client.exceptions.get("linear", {})
+            client.exceptions["exact"].update(linear.get("exact", {}))
+            client.exceptions["broad"].update(linear.get("broad", {}))
     return client
+
+
+def rebase_rest_urls(client: Any, base_url: str) -> None:
+    """Point every REST endpoint of a ccxt client at `base_url`, keeping each endpoint's path.
+
+    ccxt keeps a venue's endpoints in `urls['api']` as strings (`https://api.{hostname}`,
+    `https://fapi.binance.com/fapi/v1`); a gateway serves them all from one origin, told apart
+    by path. Nested entries (ccxt.pro's websocket URLs) are left alone: callers that rebase a
+    client poll by REST instead.
+    """
+    base = base_url.rstrip("/")
+    api = client.urls["api"]
+    for name, url in list(api.items()):
+        if isinstance(url, str):
+            api[name] = base + urlsplit(url).path.rstrip("/")
 
 
 class CcxtClientPool:

@@ -327,8 +327,12 @@ class CcxtExchange:
         return candles_from_ohlcv(rows, interval_ms(interval), self._clock.now_ms())
 
     def set_fill_handler(self, symbol: str, handler: FillHandler) -> None:
-        """Route the symbol's fills (from now on) to `handler`, polling in the background."""
-        self._instrument(symbol)
+        """Route the symbol's fills (from now on) to `handler`, polling in the background.
+
+        Allowed before `prepare`: the composition root routes fills before the bots start, and
+        trades of a symbol not prepared yet wait in the venue until it is (polling resumes from
+        the time the handler was set, so none is lost).
+        """
         self._fills.set_handler(symbol, handler)
         self._fills.ensure_running()
 
@@ -337,7 +341,9 @@ class CcxtExchange:
         return await self._fills.poll_once()
 
     async def _trades_since(self, symbol: str, since_ms: int) -> list[tuple[str, Fill]]:
-        inst = self._instrument(symbol)
+        inst = self._instruments.get(symbol)
+        if inst is None:
+            return []  # not prepared yet: its market (and contract size) is still unknown
         raws = await self._retrying(
             "fetch my trades", self._client.fetch_my_trades, inst.unified, since_ms, None
         )

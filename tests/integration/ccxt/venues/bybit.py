@@ -10,6 +10,7 @@ from typing import Any
 from aiohttp import web
 
 from tests.integration.ccxt.venues.base import FakeVenue, VenueError, hmac_hex
+from tests.integration.ccxt.venues.market import SteppingMarket
 
 LINEAR = [
     {
@@ -108,6 +109,7 @@ class BybitVenue(FakeVenue):
         self.wallet = 1000.0
         self.position: dict[str, tuple[float, float]] = {}  # symbol -> (signed size, avg price)
         self.klines: dict[str, list[list[str]]] = {}
+        self.markets: dict[str, SteppingMarket] = {}  # symbol -> a market moving per poll
         self.lagging_queries = 0  # order queries that do not see orders yet (replication lag)
         self._seq = 0
 
@@ -175,6 +177,18 @@ class BybitVenue(FakeVenue):
         return {"category": category, "list": rows, "nextPageCursor": ""}
 
     def _kline(self, p: dict[str, Any]) -> dict[str, Any]:
+        market = self.markets.get(p["symbol"])
+        if market is not None:
+            start, end = p.get("start"), p.get("end")
+            made = market.rows(
+                None if start is None else int(start),
+                None if end is None else int(end),
+                int(p.get("limit", 200)),
+            )
+            # Bybit's row: start, open, high, low, close, volume, turnover; all strings.
+            self.klines[p["symbol"]] = [
+                [str(r[0]), *(str(x) for x in r[1:]), str(r[4] * r[5])] for r in made
+            ]
         rows = sorted(self.klines.get(p["symbol"], []), key=lambda r: -int(r[0]))
         return {"category": p.get("category"), "symbol": p["symbol"], "list": rows}
 

@@ -1,0 +1,48 @@
+"""A venue-side candle market that moves one candle per "latest candles" request.
+
+The live feed closes a candle when it sees the next one open, so a market that opens a new
+candle at every poll lets a launcher subprocess trade several closed candles in seconds instead
+of waiting for the wall clock's minutes. History requests (with a start time) never move it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass
+class SteppingMarket:
+    """Candles of `step_ms` for one price path: `price(open_ms)` gives each candle's close."""
+
+    last_open_ms: int
+    """Open time of the newest (still forming) candle."""
+    step_ms: int = 60_000
+    base_price: float = 100.0
+    history: int = 1_000
+    """How many candles exist before the first one."""
+    steps: int = 0
+
+    def price(self, open_ms: int) -> float:
+        # A small deterministic wiggle around the base price: never far enough to reach a
+        # safety order or a take profit by itself, so the test decides every fill.
+        return self.base_price + ((open_ms // self.step_ms) % 5 - 2) * 0.01
+
+    def rows(self, start_ms: int | None, end_ms: int | None, limit: int) -> list[list[float]]:
+        """[open, open, high, low, close, volume] rows, oldest first, of the newest `limit`
+        candles in [start, end]; a request without a start moves the market one candle first."""
+        if start_ms is None:
+            self.last_open_ms += self.step_ms
+            self.steps += 1
+        first = self.last_open_ms - self.history * self.step_ms
+        lo = first if start_ms is None else max(first, -(-start_ms // self.step_ms) * self.step_ms)
+        hi = self.last_open_ms if end_ms is None else min(self.last_open_ms, end_ms)
+        hi = hi // self.step_ms * self.step_ms
+        lo = max(lo, hi - (limit - 1) * self.step_ms)
+        out = []
+        t = lo
+        while t <= hi:
+            c = self.price(t)
+            prev = self.price(t - self.step_ms)
+            out.append([t, prev, max(prev, c) + 0.02, min(prev, c) - 0.02, c, 10.0])
+            t += self.step_ms
+        return out

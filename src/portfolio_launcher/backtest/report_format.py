@@ -54,12 +54,11 @@ def format_value(kind: str, value: object) -> str:
         return "yes" if value else "no"
     if isinstance(value, bool) or not isinstance(value, int | float):
         return str(value)
-    if kind == "percent":
-        return f"{value * 100:,.2f} %"
-    if kind == "money":
-        return f"{value:,.2f}"
-    if kind == "ratio":
-        return f"{value:,.2f}"
+    if kind in ("percent", "money", "ratio"):
+        shown = value * 100 if kind == "percent" else value
+        # Round first so a tiny loss reads 0.00, not -0.00.
+        text = f"{round(shown, 2) + 0.0:,.2f}"
+        return f"{text} %" if kind == "percent" else text
     if kind == "duration":
         return format_duration(int(value))
     return f"{value:,}"

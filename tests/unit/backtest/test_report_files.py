@@ -18,6 +18,7 @@ from portfolio_launcher.backtest.report_files import (
     write_report_files,
     write_text_atomically,
 )
+from portfolio_launcher.backtest.report_writer import write_report
 from tests.unit.backtest.records import T0, two_bot_record
 
 WEIRD = "</script><b>x&y</b>"
@@ -153,3 +154,12 @@ def test_failed_write_keeps_the_old_file_and_cleans_up(tmp_path: Path) -> None:
         write_text_atomically(target, "new\n\ud800")
     assert target.read_text() == "old\n"
     assert os.listdir(tmp_path) == ["x.csv"]
+
+
+def test_write_report_writes_all_five_files(tmp_path: Path) -> None:
+    record = two_bot_record(bars=30)
+    paths = write_report(record, compute_metrics(record), tmp_path / "new" / "out")
+    names = ["summary.json", "fills.csv", "cycles.csv", "equity.csv", "report.html"]
+    assert [p.name for p in paths] == names
+    assert sorted(os.listdir(tmp_path / "new" / "out")) == sorted(names)
+    assert all(p.stat().st_size > 100 for p in paths)

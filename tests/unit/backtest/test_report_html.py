@@ -103,3 +103,4 @@ def test_formatting_for_people() -> None:
     assert format_value("ratio", None) == "n/a"
     assert format_value("bool", False) == "no"
     assert format_value("count", 12000) == "12,000"
+    assert format_value("percent", -0.000001) == "0.00 %"

@@ -29,7 +29,7 @@ from portfolio_launcher.backtest.bars import BarRecorder
 from portfolio_launcher.backtest.memory_store import MemoryStore
 from portfolio_launcher.backtest.results import BacktestRecord, BotTotals, FillRow
 from portfolio_launcher.config.loaded import LoadedBot, LoadedPortfolio
-from portfolio_launcher.core.errors import ConfigError
+from portfolio_launcher.core.errors import ConfigError, LauncherError
 from portfolio_launcher.core.intervals import interval_ms
 from portfolio_launcher.core.secrets import redact
 from portfolio_launcher.feeds.csv_io import find_candle_file
@@ -55,6 +55,10 @@ _REASONS = {
     OrderRole.STOP_LOSS: "stop_loss",
     OrderRole.CLOSE: "close",
 }
+
+
+class BacktestFailedError(LauncherError):
+    """The run could not trade at all (no bot could start): the runtime's reasons, joined."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +157,8 @@ async def backtest(portfolio: LoadedPortfolio, options: BacktestOptions) -> Back
             logs.close()
             await replay.close()
     if not bars.times:
+        if ui.messages:
+            raise BacktestFailedError("; ".join(ui.messages))
         raise ConfigError("the backtest window holds no candle: check -from, -to and the data")
     record = _record(
         portfolio,
@@ -173,15 +179,18 @@ def _subscription(bot: LoadedBot) -> Subscription:
 def _window(
     replay: ReplayFeed, paths: dict[Subscription, Path], options: BacktestOptions
 ) -> tuple[int, int]:
-    """Where the bots all have data: from the latest first candle to the earliest last close,
-    narrowed by `-from` / `-to`. Candles before the start warm the bots' windows up."""
+    """Where the bots all have data, narrowed by `-from` / `-to`: from the close of each file's
+    first candle (every bot needs one candle of history: the paper venue derives an unknown
+    symbol's tick and step from its price) to the earliest last close. Candles before the start
+    warm the bots' windows up."""
     firsts, lasts = [], []
     for sub, path in paths.items():
         span = replay.data_range(sub)
         if span is None:
             raise ConfigError(f"{path}: no usable candle for {sub.symbol} {sub.interval}")
-        firsts.append(span[0])
-        lasts.append(span[1] + interval_ms(sub.interval))
+        length = interval_ms(sub.interval)
+        firsts.append(span[0] + length)
+        lasts.append(span[1] + length)
     start, end = max(firsts), min(lasts)
     if options.from_ms is not None:
         start = max(start, options.from_ms)

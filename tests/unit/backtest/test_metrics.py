@@ -198,3 +198,17 @@ def test_scaling_equity_and_balance_together_keeps_the_ratios(
     for a, b in ((base.sharpe, scaled.sharpe), (base.sortino, scaled.sortino)):
         if a is not None and b is not None:
             assert b == pytest.approx(a, rel=1e-6)
+
+
+def test_a_run_without_bars_keeps_its_capital_and_reports_nothing_undefined_as_nan() -> None:
+    rec = compute_metrics(one_bot_record([]))
+    m = rec.portfolio
+    assert (rec.bars, rec.return_periods) == (0, 0)
+    assert (m.final_equity, m.total_return, m.max_drawdown, m.time_in_market) == (
+        100.0,
+        0.0,
+        0.0,
+        0.0,
+    )
+    assert m.sharpe is None and m.annualized_return is None
+    json.dumps(rec.to_dict(), allow_nan=False)

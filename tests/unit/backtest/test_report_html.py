@@ -18,7 +18,7 @@ from portfolio_launcher.backtest.report_html import (
     embed_json,
     render_report_html,
 )
-from tests.unit.backtest.records import two_bot_record
+from tests.unit.backtest.records import one_bot_record, two_bot_record
 
 WEIRD = "</script><b>x&y</b>"
 
@@ -104,3 +104,10 @@ def test_formatting_for_people() -> None:
     assert format_value("bool", False) == "no"
     assert format_value("count", 12000) == "12,000"
     assert format_value("percent", -0.000001) == "0.00 %"
+
+
+def test_a_run_without_bars_or_cycles_still_renders() -> None:
+    from_empty = one_bot_record([])
+    page = render_report_html(from_empty, compute_metrics(from_empty))
+    assert "<p>No cycles.</p>" in page
+    assert '"t":[]' in page

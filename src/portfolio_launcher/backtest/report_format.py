@@ -56,6 +56,9 @@ def format_value(kind: str, value: object) -> str:
         return str(value)
     if kind in ("percent", "money", "ratio"):
         shown = value * 100 if kind == "percent" else value
+        if kind == "percent" and abs(shown) >= 1e5:
+            # Annualizing a short run can give millions of percent: keep the column narrow.
+            return f"{shown:.2e} %"
         # Round first so a tiny loss reads 0.00, not -0.00.
         text = f"{round(shown, 2) + 0.0:,.2f}"
         return f"{text} %" if kind == "percent" else text

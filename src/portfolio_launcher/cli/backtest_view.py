@@ -16,7 +16,6 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("Annual", "annualized_return", "percent"),
     ("Max DD", "max_drawdown", "percent"),
     ("Sharpe", "sharpe", "ratio"),
-    ("Sortino", "sortino", "ratio"),
     ("Win rate", "win_rate", "percent"),
     ("PF", "profit_factor", "ratio"),
     ("Fees", "fees", "money"),
@@ -32,10 +31,14 @@ def summary_table(metrics: BacktestMetrics, *, plain: bool) -> Table:
         show_edge=not plain,
         header_style="" if plain else "bold",
         pad_edge=False,
+        # One space between columns: eleven figures and the bot id fit in 100 columns (a pipe).
+        collapse_padding=True,
     )
-    table.add_column("Bot", no_wrap=False, overflow="fold")
+    # A bot id on one line; an extreme one is cut with an ellipsis rather than wrapped.
+    table.add_column("Bot", no_wrap=True, overflow="ellipsis")
     for header, _, _ in COLUMNS:
-        table.add_column(header, justify="right", no_wrap=True)
+        # Figures are never cut: when space is short the bot id gives way.
+        table.add_column(header, justify="right", no_wrap=True, min_width=len(header))
     table.add_column("Cycles", justify="right", no_wrap=True)
     table.add_column("Lvl", justify="right", no_wrap=True)
     for bot_id, m in metrics.bots.items():
@@ -61,17 +64,16 @@ def print_backtest_summary(metrics: BacktestMetrics, console: Console) -> None:
     console.print(summary_table(metrics, plain=plain))
     period = PERIOD_NAMES.get(metrics.return_period, metrics.return_period)
     console.print(
-        f"Sharpe and Sortino from {metrics.return_periods} {period} returns, annualized with "
-        f"sqrt({metrics.periods_per_year}); n/a = undefined (see docs/backtesting.md).",
+        f"Sharpe: {metrics.return_periods} {period} returns, annualized with "
+        f"sqrt({metrics.periods_per_year}); n/a = undefined (docs/backtesting.md)",
         markup=False,
         highlight=False,
     )
     p = metrics.portfolio
     console.print(
-        f"Portfolio: {p.cycles_completed} cycles closed, {p.cycles_open} open "
-        f"(unrealized {format_value('money', p.unrealized_pnl)}), "
-        f"{p.liquidations} liquidations, {p.risk_refusals} risk-gate refusals, "
-        f"{p.alerts} alerts.",
+        f"Portfolio: {p.cycles_open} open (unrealized "
+        f"{format_value('money', p.unrealized_pnl)}), {p.liquidations} liquidations, "
+        f"{p.risk_refusals} risk refusals, {p.alerts} alerts",
         markup=False,
         highlight=False,
     )

@@ -104,6 +104,7 @@ def test_formatting_for_people() -> None:
     assert format_value("bool", False) == "no"
     assert format_value("count", 12000) == "12,000"
     assert format_value("percent", -0.000001) == "0.00 %"
+    assert format_value("percent", 1519082.8638) == "1.52e+08 %"
 
 
 def test_a_run_without_bars_or_cycles_still_renders() -> None:

@@ -18,7 +18,7 @@ def _render(*, terminal: bool) -> str:
         force_terminal=terminal,
         no_color=not terminal,
         color_system="truecolor" if terminal else None,
-        width=160,
+        width=160 if terminal else 100,
     )
     record = two_bot_record(bars=48)
     record.bots["[red]x"] = record.bots.pop("alpha")
@@ -41,8 +41,9 @@ def test_plain_output_has_a_row_per_bot_and_the_portfolio() -> None:
     assert "1+1" in weird_row
     portfolio = next(line for line in lines if line.startswith("PORTFOLIO"))
     assert "3+1" in portfolio and "4.75" in portfolio
-    assert "from 48 hourly returns, annualized with sqrt(8760)" in text
-    assert "1 liquidations, 4 risk-gate refusals, 4 alerts" in text
+    assert "Sharpe: 48 hourly returns, annualized with sqrt(8760)" in text
+    assert "1 open (unrealized -3.00), 1 liquidations, 4 risk refusals, 4 alerts" in text
+    assert max(len(line) for line in lines) <= 100  # fits a plain 100-column pipe
 
 
 def test_terminal_output_is_coloured_and_boxed() -> None:

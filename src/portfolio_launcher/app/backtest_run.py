@@ -280,7 +280,9 @@ def _record(
         alerts=by_level,
         portfolio_alerts=sum(1 for a in alerts if a.source == "portfolio"),
         config_fingerprint=_config_fingerprint(portfolio),
-        data_fingerprint={str(p): _digest(p) for p in sorted(set(paths.values()))},
+        data_fingerprint={
+            _shown(p, portfolio.path.parent): _digest(p) for p in sorted(set(paths.values()))
+        },
         config=_config_documents(portfolio, secrets),
         halted=halted,
     )
@@ -299,6 +301,15 @@ def _fill_row(record: FillRecord) -> FillRow:
         client_order_id=fill.client_order_id,
         reason=_REASONS[parsed.role] if parsed is not None else "external",
     )
+
+
+def _shown(path: Path, folder: Path) -> str:
+    """A data file's name in the report: relative to the portfolio's folder when inside it, so
+    the same portfolio and data give the same summary wherever they are."""
+    try:
+        return path.resolve().relative_to(folder.resolve()).as_posix()
+    except ValueError:
+        return str(path)
 
 
 def _digest(path: Path) -> str:

@@ -11,6 +11,7 @@ from portfolio_launcher.config.loaded import LoadedPortfolio
 from portfolio_launcher.core.clock import Clock
 from portfolio_launcher.core.errors import ConfigError
 from portfolio_launcher.exchange.ccxt_adapter import rebase_rest_urls
+from portfolio_launcher.exchange.ccxt_adapter.clients import CCXT_CLASS
 from portfolio_launcher.feeds.ccxt_client import (
     load_symbol_resolver,
     make_ccxt_client,
@@ -128,8 +129,10 @@ async def build_feed(
             raise ConfigError(f"{choice.data_dir}: no candles for some of the bots' symbols")
         return BuiltFeed(replay, "replay", max(starts), problems)
     venue, base_url = live_source(portfolio)
-    # Behind a base_url the venue's websocket host is not ours to assume: poll the gateway's REST.
-    client = make_ccxt_client(venue, websocket=base_url is None)
+    # The candles of the market the bots trade: the ccxt class of the trading client (binance
+    # trades USD-M futures here). Behind a base_url the venue's websocket host is not ours to
+    # assume, so the feed polls the gateway's REST.
+    client = make_ccxt_client(CCXT_CLASS.get(venue, venue), websocket=base_url is None)
     if base_url is not None:
         rebase_rest_urls(client, base_url)
     try:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from rich import box
-from rich.console import Group, RenderableType
-from rich.panel import Panel
+from rich.console import RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from portfolio_launcher.cli.framed import Framed
 from portfolio_launcher.config.loaded import LoadedBot, LoadedPortfolio
 
 TITLE = "PORTFOLIO STATUS REPORT"
@@ -17,16 +16,10 @@ DOT_DISABLED = "⚪"
 
 def status_box(portfolio: LoadedPortfolio, *, detailed: bool) -> RenderableType:
     """The whole box: portfolio header, then one section per bot."""
-    parts: list[RenderableType] = [_header(portfolio), Text("")]
+    parts: list[Text | Table] = [_header(portfolio), Text("")]
     for bot in portfolio.bots:
-        parts.append(_bot_section(bot, detailed=detailed))
-    return Panel(
-        Group(*parts),
-        title=Text(TITLE, style="bold"),
-        box=box.DOUBLE,
-        expand=False,
-        padding=(0, 1),
-    )
+        parts.extend(_bot_section(bot, detailed=detailed))
+    return Framed(parts, title=Text(TITLE, style="bold"))
 
 
 def _kv_table() -> Table:
@@ -37,18 +30,23 @@ def _kv_table() -> Table:
 
 
 class KeyValues:
-    """Label/value lines as one Text: cheap to render for a thousand bots (no table measuring)."""
+    """Label/value lines: cheap to render for a thousand bots (no table measuring)."""
 
     def __init__(self, width: int = 17) -> None:
         self._width = width
-        self.text = Text()
+        self.lines: list[Text] = []
 
     def add_row(self, label: str, value: str) -> None:
         """One `label  value` line."""
-        if self.text:
-            self.text.append("\n")
-        self.text.append(f"{label:<{self._width}}", style="bold")
-        self.text.append(value)
+        line = Text()
+        line.append(f"{label:<{self._width}}", style="bold")
+        line.append(value)
+        self.lines.append(line)
+
+    @property
+    def text(self) -> Text:
+        """All lines as one Text."""
+        return Text("\n").join(self.lines)
 
 
 def _header(pf: LoadedPortfolio) -> Table:
@@ -78,7 +76,7 @@ def _header(pf: LoadedPortfolio) -> Table:
     return t
 
 
-def _bot_section(bot: LoadedBot, *, detailed: bool) -> RenderableType:
+def _bot_section(bot: LoadedBot, *, detailed: bool) -> list[Text]:
     s = bot.file.strategy
     dot = DOT_ENABLED if bot.enabled else DOT_DISABLED
     status = "configured" if bot.enabled else "disabled"
@@ -99,7 +97,7 @@ def _bot_section(bot: LoadedBot, *, detailed: bool) -> RenderableType:
     )
     if detailed:
         _add_details(t, bot)
-    return Group(line, t.text, Text(""))
+    return [line, *t.lines, Text("")]
 
 
 def _add_details(t: KeyValues, bot: LoadedBot) -> None:

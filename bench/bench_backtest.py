@@ -132,7 +132,7 @@ def run() -> str:
         "| what | wall s | bot-candles/s | vs baseline |",
         "| --- | ---: | ---: | ---: |",
         f"| plain-Python ladder loop (baseline) | {py_wall:.2f} | {py_rate:,.0f} | 1.00x |",
-        f"| full engine | {wall:.2f} | {engine_rate:,.0f} | {engine_rate / py_rate:.2f}x |",
+        f"| full engine | {wall:.2f} | {engine_rate:,.0f} | {engine_rate / py_rate:.4f}x |",
         "",
         f"Engine CPU time per bot-candle: {cpu / events * 1e6:.1f} µs; {bars:,} bars recorded; "
         f"{len(record.fills):,} engine fills (baseline loop: {baseline_fills:,}, simpler "

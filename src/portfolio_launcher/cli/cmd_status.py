@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from importlib import import_module
 from pathlib import Path
 
+from portfolio_launcher import indicators
 from portfolio_launcher.app.status import read_status
 from portfolio_launcher.cli.common import DEMO, ENV, EXCHANGE, PORTFOLIO, load_from_flags
 from portfolio_launcher.cli.flags import Flag, Parsed, UsageError, parse
@@ -68,8 +69,19 @@ def run(argv: Sequence[str], term: Terminal, cwd: Path, environ: Mapping[str, st
             term.out.print(runtime_box(runtime.view, detailed=detailed, title=title))
         return EXIT_OK
     assert runner is not None
+    preload_indicators()
     code: int = runner.run_until_done(loaded, options, term, detailed=parsed.flag("detailed"))
     return code
+
+
+def preload_indicators() -> None:
+    """Load numba and the compiled indicator kernels now, before the engine starts.
+
+    The package loads them on first use, so that `-status` never pays for them; a run would
+    otherwise load them inside its first candle close, stalling every bot for that moment.
+    """
+    for name in indicators.__all__:
+        getattr(indicators, name)
 
 
 def path_flag(parsed: Parsed, cwd: Path, name: str) -> Path | None:

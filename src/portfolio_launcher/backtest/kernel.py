@@ -13,6 +13,10 @@ portfolio risk limits not binding (the gate's budget rule applies), no liquidati
 liquidation price stops the run with `ERR_LIQUIDATION`).
 """
 
+# The state arrays keep the one-letter names of kernel_layout (P, C, S, G, T, D, M, B, Q, X),
+# and numba functions take them positionally: hence these rules are off for the kernel modules.
+# ruff: noqa: N803, N806, PLR0917
+
 from __future__ import annotations
 
 import math
@@ -99,7 +103,7 @@ _ON_SEGMENT = 1
 def _equity(S, mark: float) -> float:  # type: ignore[no-untyped-def]
     """The paper account's equity at `mark`: wallet plus the position's unrealized PnL."""
     size = S[S_SIZE]
-    return S[S_WALLET] + (size * (mark - S[S_ENTRY]) if size != 0.0 else 0.0)
+    return float(S[S_WALLET] + (size * (mark - S[S_ENTRY]) if size != 0.0 else 0.0))
 
 
 @njit(cache=True)
@@ -113,10 +117,10 @@ def _stage(side: int, trigger: float, cursor: float, end: float) -> int:
 
 
 @njit(cache=True)
-def _earlier(a_stage, a_side, a_price, a_seq, b_stage, b_side, b_price, b_seq, cursor, end) -> bool:  # type: ignore[no-untyped-def]  # noqa: E501, PLR0913, PLR0917
+def _earlier(a_stage, a_side, a_price, a_seq, b_stage, b_side, b_price, b_seq, cursor, end) -> bool:  # type: ignore[no-untyped-def]
     """`matching.event_key(a) < event_key(b)`: stage, side being travelled into, distance, seq."""
     if a_stage != b_stage:
-        return a_stage < b_stage
+        return bool(a_stage < b_stage)
     up = end > cursor
     ra = 0 if (a_side == SELL) == up else 1
     rb = 0 if (b_side == SELL) == up else 1
@@ -125,12 +129,12 @@ def _earlier(a_stage, a_side, a_price, a_seq, b_stage, b_side, b_price, b_seq, c
     da = cursor - a_price if a_side == BUY else a_price - cursor
     db = cursor - b_price if b_side == BUY else b_price - cursor
     if da != db:
-        return da < db
-    return a_seq < b_seq
+        return bool(da < db)
+    return bool(a_seq < b_seq)
 
 
 @njit(cache=True)
-def _walk(P, C, S, G, T, D, M, B, Q, X, out_f, out_i, inp, i: int, levels: int) -> None:  # type: ignore[no-untyped-def]  # noqa: PLR0913, PLR0917
+def _walk(P, C, S, G, T, D, M, B, Q, X, out_f, out_i, inp, i: int, levels: int) -> None:  # type: ignore[no-untyped-def]
     """`PaperExchange.process_candle` for candle `i`: fills along the path, each handed over."""
     open_, high, low, close, fac, tpa, thr, pw = inp
     o, h, lo, c = open_[i], high[i], low[i], close[i]
@@ -181,7 +185,7 @@ def _walk(P, C, S, G, T, D, M, B, Q, X, out_f, out_i, inp, i: int, levels: int) 
 
 
 @njit(cache=True)
-def _enter(P, S, G, D, M, X, role: int, level: int, i: int, inp) -> None:  # type: ignore[no-untyped-def]  # noqa: PLR0913, PLR0917
+def _enter(P, S, G, D, M, X, role: int, level: int, i: int, inp) -> None:  # type: ignore[no-untyped-def]
     """`machine._enter`: size the entry at the close and plan a market buy if it fits."""
     close, fac, pw = inp[3], inp[4], inp[7]
     price = close[i]
@@ -193,7 +197,7 @@ def _enter(P, S, G, D, M, X, role: int, level: int, i: int, inp) -> None:  # typ
 
 
 @njit(cache=True)
-def _decide(P, C, S, G, T, D, M, X, passed, inp, i: int) -> None:  # type: ignore[no-untyped-def]  # noqa: PLR0913, PLR0917
+def _decide(P, C, S, G, T, D, M, X, passed, inp, i: int) -> None:  # type: ignore[no-untyped-def]
     """`machine.decide` at candle `i`'s close (its intents are planned, not yet sent)."""
     close, thr = inp[3], inp[6]
     G[G_VIEW] = i
@@ -207,7 +211,7 @@ def _decide(P, C, S, G, T, D, M, X, passed, inp, i: int) -> None:  # type: ignor
 
 
 @njit(cache=True)
-def _in_position(P, C, S, G, T, D, M, X, passed, inp, i: int, c: float, thr) -> None:  # type: ignore[no-untyped-def]  # noqa: PLR0913, PLR0917
+def _in_position(P, C, S, G, T, D, M, X, passed, inp, i: int, c: float, thr) -> None:  # type: ignore[no-untyped-def]
     sl = P[P_STOP_LOSS]
     if not math.isnan(sl) and c <= S[S_AVG] * (1 - sl):
         strat.cancel_limits(G, T, D, X)
@@ -263,7 +267,7 @@ def _settled(C, S, G, T, D, M) -> bool:  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True)
-def _scan(P, C, S, G, T, D, M, B, passed, inp, i: int) -> int:  # type: ignore[no-untyped-def]  # noqa: PLR0913, PLR0917
+def _scan(P, C, S, G, T, D, M, B, passed, inp, i: int) -> int:  # type: ignore[no-untyped-def]
     """The first candle from `i` on where anything can happen (len when none)."""
     high, low, close, thr = inp[1], inp[2], inp[3], inp[6]
     n = close.shape[0]
@@ -275,7 +279,7 @@ def _scan(P, C, S, G, T, D, M, B, passed, inp, i: int) -> int:  # type: ignore[n
         for j in range(i, n):
             if passed[j]:
                 return j
-        return n
+        return int(n)
     if S[S_Q] <= 0.0 or not _settled(C, S, G, T, D, M):
         return i
     col = paper.head(B, BUY, -1)
@@ -299,17 +303,17 @@ def _scan(P, C, S, G, T, D, M, B, passed, inp, i: int) -> int:  # type: ignore[n
         for j in range(i, n):
             if low[j] <= buy_trig or high[j] >= sell_trig:
                 return j
-        return n
+        return int(n)
     for j in range(i, n):
         if low[j] <= buy_trig or high[j] >= sell_trig or close[j] <= close_lo:
             return j
         if close[j] >= close_hi:
             return j
-    return n
+    return int(n)
 
 
 @njit(cache=True)
-def run_arrays(time, passed, inp, P, C, out_f, out_i, equity):  # type: ignore[no-untyped-def]  # noqa: PLR0913, PLR0917
+def run_arrays(time, passed, inp, P, C, out_f, out_i, equity):  # type: ignore[no-untyped-def]
     """Run one bot over the series; returns the float and int state (see `kernel_layout`).
 
     `inp` = (open, high, low, close, size factor, TP percent, threshold table, volume-scale

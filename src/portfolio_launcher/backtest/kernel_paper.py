@@ -5,6 +5,10 @@ isolated linear position, on the kernel's flat arrays. Every arithmetic expressi
 operand order of the original so the floats come out identical (the parity test proves it).
 """
 
+# The state arrays keep the one-letter names of kernel_layout (P, C, S, G, T, D, M, B, Q, X),
+# and numba functions take them positionally: hence these rules are off for the kernel modules.
+# ruff: noqa: N803, PLR0917
+
 from __future__ import annotations
 
 import math
@@ -84,8 +88,8 @@ def _before(B, a: int, b: int, side: int) -> bool:  # type: ignore[no-untyped-de
     """Book priority: buys highest first, sells lowest first, then the older order."""
     pa, pb = B[B_PRICE, a], B[B_PRICE, b]
     if pa != pb:
-        return pa > pb if side == BUY else pa < pb
-    return B[B_SEQ, a] < B[B_SEQ, b]
+        return bool(pa > pb if side == BUY else pa < pb)
+    return bool(B[B_SEQ, a] < B[B_SEQ, b])
 
 
 @njit(cache=True)
@@ -118,7 +122,7 @@ def sync_reserved(S, B) -> None:  # type: ignore[no-untyped-def]
 @njit(cache=True)
 def free_margin(S) -> float:  # type: ignore[no-untyped-def]
     """Isolated account: wallet less position margin and reservations."""
-    return S[S_WALLET] - (0.0 + (S[S_MARGIN] + S[S_RESERVED]))
+    return float(S[S_WALLET] - (0.0 + (S[S_MARGIN] + S[S_RESERVED])))
 
 
 @njit(cache=True)
@@ -128,7 +132,7 @@ def liquidation_price(P, S) -> float:  # type: ignore[no-untyped-def]
     if size <= 0.0:
         return 0.0
     p = (S[S_ENTRY] - S[S_MARGIN] / size) / (1.0 - P[P_MMR])
-    return max(p, 0.0)
+    return float(max(p, 0.0))
 
 
 @njit(cache=True)
@@ -168,7 +172,7 @@ def _apply_fill(P, S, side: int, quantity: float, price: float, margin_price: fl
 
 
 @njit(cache=True)
-def execute(  # type: ignore[no-untyped-def]  # noqa: PLR0913, PLR0917
+def execute(  # type: ignore[no-untyped-def]
     P, S, G, Q, out_f, out_i, order, price: float, maker: bool, margin_price: float
 ) -> None:
     """`PaperEngine.execute`: book the fill, record it, and queue it for the strategy.
@@ -208,7 +212,7 @@ def taker_price(P, side: int, limit: float, reference: float) -> float:  # type:
     if not math.isnan(limit):
         raw = min(raw, limit) if side == BUY else max(raw, limit)
     if slip == 0.0:
-        return raw
+        return float(raw)
     tick, m, div = P[P_TICK], P[P_TICK_M], P[P_TICK_DIV]
     rounded = ceil_to_step(raw, tick, m, div) if side == BUY else floor_to_step(raw, tick, m, div)
     if not math.isnan(limit):

@@ -76,7 +76,7 @@ def is_step_multiple(value: float, step: float) -> bool:
     if step <= 0:
         return True
     x = value / step
-    return abs(x - np.rint(x)) <= 1e-9
+    return bool(abs(x - np.rint(x)) <= 1e-9)
 
 
 @njit(cache=True)

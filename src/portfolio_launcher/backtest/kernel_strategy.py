@@ -8,6 +8,10 @@ dropped. Window-dependent inputs (size factor, TP percent, thresholds) come prec
 strategy's own functions (`kernel_inputs`).
 """
 
+# The state arrays keep the one-letter names of kernel_layout (P, C, S, G, T, D, M, B, Q, X),
+# and numba functions take them positionally (and compile no generator any()): rules off here.
+# ruff: noqa: N803, PLR0917, SIM110
+
 from __future__ import annotations
 
 import math
@@ -71,7 +75,6 @@ from portfolio_launcher.backtest.kernel_layout import (
     Q_INDEX,
     Q_PRICE,
     Q_QTY,
-    Q_REV,
     Q_ROLE,
     Q_SEQ,
     Q_SIDE,
@@ -134,7 +137,7 @@ def committed_margin(P, S, G, D, M, view_close: float) -> float:  # type: ignore
                 best = M[M_SEQ, j]
                 amount = max(0.0, M[M_QTY, j] - M[M_FILLED, j]) * view_close
         if best == math.inf:
-            return value / P[P_LEVERAGE]
+            return float(value / P[P_LEVERAGE])
         value += amount
         last = best
 
@@ -176,7 +179,7 @@ def has_records(T, D, M) -> bool:  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True)
-def _intent(
+def _intent(  # type: ignore[no-untyped-def]
     G,
     X,
     cancel: bool,
@@ -187,7 +190,7 @@ def _intent(
     qty: float,
     price: float,
     rev: int,
-) -> None:  # type: ignore[no-untyped-def]  # noqa: E501, PLR0913, PLR0917
+) -> None:
     n = G[G_NX]
     if n >= XCAP:
         G[G_ERROR] = ERR_CAPACITY
@@ -216,7 +219,7 @@ def cancel_limits(G, T, D, X) -> None:  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True)
-def place_market(G, M, X, role: int, index: int, side: int, qty: float, rev: int) -> None:  # type: ignore[no-untyped-def]  # noqa: PLR0913, PLR0917
+def place_market(G, M, X, role: int, index: int, side: int, qty: float, rev: int) -> None:  # type: ignore[no-untyped-def]
     """Record a market order in flight and add its placement to the batch."""
     G[G_SEQ] += 1
     seq = float(G[G_SEQ])
@@ -231,7 +234,7 @@ def place_market(G, M, X, role: int, index: int, side: int, qty: float, rev: int
 
 @njit(cache=True)
 def _tp_remaining(T, i: int) -> float:  # type: ignore[no-untyped-def]
-    return max(0.0, T[T_QTY, i] - T[T_FILLED, i])
+    return float(max(0.0, T[T_QTY, i] - T[T_FILLED, i]))
 
 
 @njit(cache=True)
@@ -289,7 +292,7 @@ def _drop_record(T, D, M, seq: float) -> None:  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True)
-def send(P, S, G, T, D, M, B, Q, X, out_f, out_i, view_close: float) -> None:  # type: ignore[no-untyped-def]  # noqa: PLR0913, PLR0917
+def send(P, S, G, T, D, M, B, Q, X, out_f, out_i, view_close: float) -> None:  # type: ignore[no-untyped-def]
     """The runner's `_act`: each intent in order; buys pass the budget gate, then the venue."""
     n = G[G_NX]
     G[G_NX] = 0
@@ -356,7 +359,7 @@ def plan_tp(P, C, S, G, T, tpa) -> None:  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True)
-def plan_ladder(P, C, G, D, fac, thr, pw, base_price: float, levels: int) -> None:  # type: ignore[no-untyped-def]  # noqa: PLR0913, PLR0917
+def plan_ladder(P, C, G, D, fac, thr, pw, base_price: float, levels: int) -> None:  # type: ignore[no-untyped-def]
     """`fills._plan_ladder` with `spacing.ladder_prices` (steps from the strategy's table)."""
     view = G[G_VIEW]
     row = view if C[C_THR_PER_CANDLE] != 0 else 0
@@ -390,7 +393,7 @@ def _end_cycle(C, S, G, T) -> None:  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True)
-def apply_fill(P, C, S, G, T, D, M, Q, q: int, fac, tpa, thr, pw, levels: int) -> None:  # type: ignore[no-untyped-def]  # noqa: PLR0913, PLR0917
+def apply_fill(P, C, S, G, T, D, M, Q, q: int, fac, tpa, thr, pw, levels: int) -> None:  # type: ignore[no-untyped-def]
     """`fills.apply_fill` of queued fill `q` (its record looked up by sequence, as by id)."""
     seq, role, index = Q[Q_SEQ, q], int(Q[Q_ROLE, q]), int(Q[Q_INDEX, q])
     side, price, qty = int(Q[Q_SIDE, q]), Q[Q_PRICE, q], Q[Q_QTY, q]
@@ -436,9 +439,9 @@ def apply_fill(P, C, S, G, T, D, M, Q, q: int, fac, tpa, thr, pw, levels: int) -
         return
     sold = min(qty, S[S_Q])
     pnl = sold * (price - S[S_AVG])
-    if found and rec_cycle == cycle and rec_rev == G[G_TP_REV]:
-        if 1 <= rec_index < T.shape[1] and T[T_IN_PLAN, rec_index] != 0.0:
-            T[T_FILLED, rec_index] = snap_qty(T[T_FILLED, rec_index] + sold, step, m, div)
+    current = found and rec_cycle == cycle and rec_rev == G[G_TP_REV]
+    if current and 1 <= rec_index < T.shape[1] and T[T_IN_PLAN, rec_index] != 0.0:
+        T[T_FILLED, rec_index] = snap_qty(T[T_FILLED, rec_index] + sold, step, m, div)
     S[S_Q] = snap_qty(S[S_Q] - sold, step, m, div)
     S[S_REALIZED] += pnl
     if S[S_Q] <= tol:
@@ -453,9 +456,9 @@ def apply_fill(P, C, S, G, T, D, M, Q, q: int, fac, tpa, thr, pw, levels: int) -
 
 
 @njit(cache=True)
-def drain(
+def drain(  # type: ignore[no-untyped-def]
     P, C, S, G, T, D, M, B, Q, X, out_f, out_i, fac, tpa, thr, pw, close, levels: int
-) -> None:  # type: ignore[no-untyped-def]  # noqa: E501, PLR0913, PLR0917
+) -> None:
     """Hand every queued fill to the strategy in order; each reaction is sent before the next."""
     while G[G_QHEAD] < G[G_QTAIL] and G[G_ERROR] == 0:
         q = G[G_QHEAD]

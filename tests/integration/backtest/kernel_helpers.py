@@ -126,9 +126,7 @@ def run_engine(
 
 _INDICATORS = (
     IndicatorParams("rsi", (("period", 14.0), ("oversold", 45.0), ("overbought", 70.0))),
-    IndicatorParams(
-        "macd", (("fast_period", 12.0), ("slow_period", 26.0), ("signal_period", 9.0))
-    ),
+    IndicatorParams("macd", (("fast_period", 12.0), ("slow_period", 26.0), ("signal_period", 9.0))),
     IndicatorParams("bb", (("period", 20.0), ("std_dev", 2.0))),
     IndicatorParams("ema", (("period", 21.0),)),
     IndicatorParams("sma", (("period", 21.0),)),
@@ -140,9 +138,7 @@ _INDICATORS = (
         "wavetrend", (("n1", 10.0), ("n2", 21.0), ("oversold", -60.0), ("overbought", 60.0))
     ),
     IndicatorParams("obv", (("lookback", 10.0), ("trend_threshold", 0.01))),
-    IndicatorParams(
-        "stochastic_rsi", (("period", 14.0), ("oversold", 20.0), ("overbought", 80.0))
-    ),
+    IndicatorParams("stochastic_rsi", (("period", 14.0), ("oversold", 20.0), ("overbought", 80.0))),
 )
 
 

@@ -3,7 +3,7 @@
 The venue runs in this process (a background thread); the launcher reaches it through the bot
 file's `exchange.bybit.base_url`, for trading and for the live feed's candles alike. Real ccxt
 code signs every private request (the venue checks the HMAC with the test secret). The venue's
-market opens a new 1m candle at each poll of the live feed, so candles close every few seconds.
+market opens a new 1m candle when the test says so, so candles close within one poll of the feed.
 """
 
 from __future__ import annotations
@@ -102,17 +102,52 @@ def _stop(proc: subprocess.Popen[str]) -> tuple[int, float, str]:
 
 
 def _wait(what: str, ready: Callable[[], bool], proc: subprocess.Popen[str], limit: float) -> None:
+    if not _within(ready, proc, limit):
+        proc.kill()
+        out, err = proc.communicate()
+        pytest.fail(f"timed out waiting for {what}:\n{out}\n{err}")
+
+
+def _within(ready: Callable[[], bool], proc: subprocess.Popen[str], limit: float) -> bool:
     deadline = time.monotonic() + limit
     while time.monotonic() < deadline:
         if ready():
-            return
+            return True
         if proc.poll() is not None:
             out, err = proc.communicate()
-            pytest.fail(f"the launcher exited ({proc.returncode}) waiting for {what}:\n{out}{err}")
+            pytest.fail(f"the launcher exited ({proc.returncode}):\n{out}{err}")
         time.sleep(0.2)
-    proc.kill()
-    out, err = proc.communicate()
-    pytest.fail(f"timed out waiting for {what}:\n{out}\n{err}")
+    return False
+
+
+def _latest_polls(v: BybitVenue) -> int:
+    """The feed's polls for the newest candles (history requests carry a start time)."""
+    return sum(1 for p in v.params_of("GET", "/v5/market/kline") if "start" not in p)
+
+
+def _close_candle(venue: ThreadedVenue[BybitVenue], proc: subprocess.Popen[str]) -> None:
+    """Open the next candle at the venue and wait until the launcher's feed has fetched it."""
+    seen = venue.call(_latest_polls)
+    venue.call(lambda v: v.markets[SYMBOL].advance())
+    _wait("the feed's next poll", lambda: venue.call(_latest_polls) > seen, proc, 15)
+
+
+def _trade_until(
+    ready: Callable[[], bool], venue: ThreadedVenue[BybitVenue], proc: subprocess.Popen[str]
+) -> None:
+    """Close candles until `ready` (a start just after a minute turned needs one more)."""
+    for _ in range(3):
+        _close_candle(venue, proc)
+        if _within(ready, proc, 4):
+            return
+    _wait("the bot's orders", ready, proc, 0)
+
+
+EXECUTIONS = ("GET", "/v5/execution/list")
+
+
+def _count(request: tuple[str, str]) -> Callable[[BybitVenue], int]:
+    return lambda v: v.count(*request)
 
 
 def _orders(venue: ThreadedVenue[BybitVenue]) -> dict[str, BybitOrder]:
@@ -160,7 +195,7 @@ def test_live_run_trades_keeps_orders_at_exit_and_resumes_without_doubling(
 
     # Run 1: the first closed candle opens a cycle (no indicators: the entry signal passes).
     first = _start(tmp_path)
-    _wait("the take profit at the venue", lambda: len(_orders(venue)) >= 2, first, 30)
+    _trade_until(lambda: len(_orders(venue)) >= 2, venue, first)
     orders = _orders(venue)
     base_id, tp_id = sorted(orders, key=lambda cid: orders[cid].created)[:2]
     base, tp = orders[base_id], orders[tp_id]
@@ -175,14 +210,15 @@ def test_live_run_trades_keeps_orders_at_exit_and_resumes_without_doubling(
         True,
     )
 
-    # A fill the venue reports while the launcher runs reaches the store through the poller.
-    venue.call(lambda v: v.fill(tp_id, 0.1, 102.0))
-    _wait(
-        "the take-profit fill in the store",
-        lambda: (tp_id, "sell", 102.0, 0.1) in _stored_fills(tmp_path),
-        first,
-        20,
-    )
+    # A fill the venue reports while the launcher runs reaches the store through the poller:
+    # once the launcher has asked for its trades after the fill, it holds it (and the final
+    # commit at the stop stores it, even if no candle closed in between).
+    def fill_tp(v: BybitVenue) -> int:
+        v.fill(tp_id, 0.1, 102.0)
+        return v.count(*EXECUTIONS)
+
+    polls = venue.call(fill_tp)
+    _wait("a trades poll after the fill", lambda: venue.call(_count(EXECUTIONS)) > polls, first, 10)
 
     code, took, printed_1 = _stop(first)
     assert code == 0, printed_1
@@ -201,25 +237,19 @@ def test_live_run_trades_keeps_orders_at_exit_and_resumes_without_doubling(
     # While the launcher is away, more of the take profit fills.
     venue.call(lambda v: v.fill(tp_id, 0.05, 102.0))
     creates_before = _creates(venue)
-    steps_before = venue.call(lambda v: v.markets[SYMBOL].steps)
 
     # Run 2: reconciliation by client order id books the missed fill and places nothing again,
     # across several more closed candles.
     second = _start(tmp_path)
-    _wait(
-        "the missed fill booked and two more closed candles",
-        lambda: (
-            len(_stored_fills(tmp_path)) == 3
-            and venue.call(lambda v: v.markets[SYMBOL].steps) >= steps_before + 2
-        ),
-        second,
-        30,
-    )
+    _close_candle(venue, second)
+    time.sleep(1.0)  # the bot decides on that candle (milliseconds); then it is asked to stop
     code, took, printed_2 = _stop(second)
     assert code == 0, printed_2
     assert took < STOP_WITHIN_S
-    assert _stored_fills(tmp_path)[2][:2] == (tp_id, "sell")
-    assert _stored_fills(tmp_path)[2][3] == pytest.approx(0.05)
+    missed = _stored_fills(tmp_path)[2:]
+    assert [(cid, side) for cid, side, _, _ in missed] == [(tp_id, "sell")]
+    # Booked at the order's average fill price, from the venue's cumulative value / quantity.
+    assert missed[0][2:] == pytest.approx((102.0, 0.05))
     assert _creates(venue) == creates_before
     assert len(creates_before) == 2
     assert [p["orderLinkId"] for p in creates_before] == [base_id, tp_id]

@@ -1,8 +1,10 @@
-"""A venue-side candle market that moves one candle per "latest candles" request.
+"""A venue-side candle market that the test moves one candle at a time.
 
-The live feed closes a candle when it sees the next one open, so a market that opens a new
-candle at every poll lets a launcher subprocess trade several closed candles in seconds instead
-of waiting for the wall clock's minutes. History requests (with a start time) never move it.
+The live feed closes a candle when it sees the next one open, so a test that opens a new candle
+(`advance`) just before a poll lets a launcher subprocess trade a closed candle in seconds instead
+of waiting for the wall clock's minutes. The test moves it only while a launcher is listening, so
+a restarted launcher never finds candles it has not seen (it would backfill them by the wall
+clock, which this market runs ahead of).
 """
 
 from __future__ import annotations
@@ -22,17 +24,20 @@ class SteppingMarket:
     """How many candles exist before the first one."""
     steps: int = 0
 
+    def advance(self) -> None:
+        """Open the next candle (and so close the forming one)."""
+        self.last_open_ms += self.step_ms
+        self.steps += 1
+
     def price(self, open_ms: int) -> float:
-        # A small deterministic wiggle around the base price: never far enough to reach a
-        # safety order or a take profit by itself, so the test decides every fill.
-        return self.base_price + ((open_ms // self.step_ms) % 5 - 2) * 0.01
+        # A small deterministic wiggle just below the base price: never far enough to reach a
+        # safety order or a take profit by itself, so the test decides every fill; never above
+        # it, so an entry sized in quote currency always rounds to the same quantity.
+        return self.base_price - ((open_ms // self.step_ms) % 5) * 0.01
 
     def rows(self, start_ms: int | None, end_ms: int | None, limit: int) -> list[list[float]]:
         """[open, open, high, low, close, volume] rows, oldest first, of the newest `limit`
-        candles in [start, end]; a request without a start moves the market one candle first."""
-        if start_ms is None:
-            self.last_open_ms += self.step_ms
-            self.steps += 1
+        candles in [start, end] (the newest when no start is given)."""
         first = self.last_open_ms - self.history * self.step_ms
         lo = first if start_ms is None else max(first, -(-start_ms // self.step_ms) * self.step_ms)
         hi = self.last_open_ms if end_ms is None else min(self.last_open_ms, end_ms)

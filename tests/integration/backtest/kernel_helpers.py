@@ -1,127 +1,169 @@
-"""Parity helpers: a one-bot reference engine (the real BotRunner on the real PaperExchange) and a
-seeded generator of random bot configurations for the fast kernel's parity test."""
+"""Parity helpers: a one-bot portfolio run through the FULL backtest engine
+(`app.backtest_run.run_backtest`: loader, runtime, portfolio gate, allocation, replay feed and paper
+exchange) and a seeded generator of random bot configurations for the fast kernel's parity test."""
 
 from __future__ import annotations
 
-import asyncio
-import math
+import json
 import random
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
+from portfolio_launcher.app.backtest_run import BacktestOptions, run_backtest
 from portfolio_launcher.backtest.kernel_inputs import KernelMarket, KernelSeries
-from portfolio_launcher.core.account import Category, MarginMode
-from portfolio_launcher.core.market import Candle
-from portfolio_launcher.core.orders import Fill
-from portfolio_launcher.exchange.paper import PaperConfig, PaperExchange
-from portfolio_launcher.portfolio.risk import (
-    ExposureView,
-    OrderExposure,
-    RiskLimits,
-    RiskVerdict,
-    review_order,
-)
-from portfolio_launcher.runtime.bot_runner import BotRunner, BotSetup
-from portfolio_launcher.runtime.recorder import StepRecorder
-from portfolio_launcher.runtime.risk_gate import OrderCheck
+from portfolio_launcher.backtest.results import BacktestRecord
+from portfolio_launcher.config.loader import LoadOptions, load_portfolio
+from portfolio_launcher.strategy.from_config import strategy_params
 from portfolio_launcher.strategy.params import (
     DynamicTpParams,
     IndicatorParams,
     SafetyOrders,
+    SpacingKind,
     SpacingParams,
     StrategyParams,
     TpStrategy,
 )
 
 BOT_ID = "k1"
-_NO_LIMITS = RiskLimits(max_total_exposure=math.inf)
-
-
-class BudgetGate:
-    """The portfolio gate for one bot when the portfolio-wide limits do not bind: the same
-    `review_order` the engine's gate calls, with only the bot's budget rule able to refuse."""
-
-    def __init__(self, balance: float) -> None:
-        self.runner: BotRunner | None = None
-        self._balance = balance
-
-    def review(self, check: OrderCheck) -> RiskVerdict:
-        """Accept or refuse one order."""
-        assert self.runner is not None
-        req = check.request
-        view = ExposureView(
-            equity=self._balance + self.runner.pnl,
-            total_notional=0.0,
-            bot_margin_used=check.margin_in_use,
-            bot_position_notional=0.0,
-            bot_resting_notional=0.0,
-            bot_budget=check.budget,
-        )
-        order = OrderExposure.of(
-            check.bot_id,
-            quantity=req.quantity,
-            price=req.price if req.price is not None else check.reference_price,
-            leverage=check.leverage,
-            reduce_only=req.reduce_only,
-        )
-        return review_order(order, view, _NO_LIMITS)
+# Portfolio limits that cannot bind beyond the bot's own budget: an exposure cap far above any
+# leverage the generator uses, no `risk_limit_per_bot` (even 1.0 would bind: it is a share of the
+# portfolio's EQUITY, which falls below the budget while the bot holds a loss), no emergency
+# stop, no profit sharing, no rebalance within the run.
+_PORTFOLIO_LIMITS: dict[str, Any] = {
+    "allocation_strategy": "equal_weight",
+    "max_total_exposure": 1000.0,
+    "emergency_stop_enabled": False,
+    "rebalance_frequency": "87600h",
+    "profit_sharing": {"enabled": False, "rebalance_threshold": 1.0},
+}
 
 
 @dataclass(frozen=True)
 class EngineRun:
-    """What the reference engine produced."""
+    """What the full engine produced: its record and the kernel-comparable final equity."""
 
-    fills: list[Fill]
+    record: BacktestRecord
     equity: float
 
 
-async def _drive(
-    series: KernelSeries, params: StrategyParams, market: KernelMarket, start: int
-) -> EngineRun:
-    symbol = params.symbol
-    paper = PaperExchange(
-        PaperConfig(
-            initial_balance=market.initial_balance,
-            maker_fee=market.maker_fee,
-            taker_fee=market.taker_fee,
-            slippage_bps=market.slippage_bps,
-            instrument_overrides={symbol: market.rules},
-        )
-    )
-    gate = BudgetGate(market.initial_balance)
-    runner = BotRunner(
-        BotSetup(BOT_ID, params, Category.LINEAR, MarginMode.ISOLATED, "5m"),
-        exchange=paper,
-        gate=gate,
-        recorder=StepRecorder(),
-        budget=lambda _bot: market.budget,
-    )
-    gate.runner = runner
-    candles = [
-        Candle(
-            int(series.time[i]),
-            float(series.open[i]),
-            float(series.high[i]),
-            float(series.low[i]),
-            float(series.close[i]),
-            float(series.volume[i]),
-        )
+def _spacing_doc(sp: SpacingParams) -> dict[str, Any]:
+    if sp.kind is SpacingKind.FIXED:
+        parameters: dict[str, Any] = {
+            "base_threshold": sp.base_threshold,
+            "threshold_multiplier": sp.threshold_multiplier,
+        }
+    else:
+        parameters = {
+            "base_threshold": sp.base_threshold,
+            "volatility_sensitivity": sp.volatility_sensitivity,
+            "atr_period": sp.atr_period,
+            "level_multiplier": sp.level_multiplier,
+        }
+    parameters["min_threshold"] = sp.min_threshold
+    parameters["max_threshold"] = sp.max_threshold
+    return {"strategy": sp.kind.value, "parameters": parameters}
+
+
+def _dynamic_tp_doc(d: DynamicTpParams) -> dict[str, Any]:
+    return {
+        "strategy": d.strategy.value,
+        "base_tp_percent": d.base_tp_percent,
+        "volatility_config": {
+            "multiplier": d.multiplier,
+            "min_tp_percent": d.volatility_min_tp,
+            "max_tp_percent": d.volatility_max_tp,
+            "atr_period": d.atr_period,
+        },
+        "indicator_config": {
+            "weights": dict(d.weights),
+            "strength_multiplier": d.strength_multiplier,
+            "min_tp_percent": d.indicator_min_tp,
+            "max_tp_percent": d.indicator_max_tp,
+        },
+    }
+
+
+def bot_document(params: StrategyParams, slippage_bps: float, interval: str) -> dict[str, Any]:
+    """The bot file that loads back into exactly `params` (checked by `write_portfolio`)."""
+    strategy: dict[str, Any] = {
+        "symbol": params.symbol,
+        "base_amount": params.base_amount,
+        "max_multiplier": params.max_multiplier,
+        "volume_scale": params.volume_scale,
+        "leverage": params.leverage,
+        "interval": interval,
+        "window_size": params.window_size,
+        "tp_percent": params.tp_percent,
+        "use_tp_levels": params.use_tp_levels,
+        "tp_levels": params.tp_levels,
+        "tp_quantity": params.tp_quantity,
+        "auto_tp_orders": params.auto_tp_orders,
+        "cycle": params.cycle,
+        "indicators": [i.name for i in params.indicators],
+        "min_confidence": params.min_confidence,
+        "safety_orders": params.safety_orders.value,
+        "max_dca_levels": params.max_dca_levels,
+        "stop_loss_percent": params.stop_loss_percent,
+        "dca_spacing": _spacing_doc(params.spacing),
+    }
+    for ind in params.indicators:
+        strategy[ind.name] = dict(ind.params)
+    if params.dynamic_tp is not None:
+        strategy["dynamic_tp"] = _dynamic_tp_doc(params.dynamic_tp)
+    risk = {"slippage_bps": slippage_bps, "min_order_qty": params.min_order_qty}
+    return {"strategy": strategy, "risk": risk}
+
+
+def _write_candles(path: Path, series: KernelSeries) -> None:
+    rows = ["timestamp,open,high,low,close,volume"]
+    rows += [
+        f"{int(series.time[i])},{float(series.open[i])!r},{float(series.high[i])!r},"
+        f"{float(series.low[i])!r},{float(series.close[i])!r},{float(series.volume[i])!r}"
         for i in range(len(series))
     ]
-    runner.warm_up(candles[max(0, start - params.window_size) : start])
-    await runner.start()
-    paper.set_fill_handler(symbol, runner.handle_fill)
-    for candle in candles[start:]:
-        await paper.process_candle(symbol, candle, "5m")
-        await runner.on_close(candle, candle.time)
-    return EngineRun(paper.fills(symbol), paper.equity())
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
 
 
-def run_engine(
-    series: KernelSeries, params: StrategyParams, market: KernelMarket, start: int
+def run_full_engine(
+    folder: Path,
+    series: KernelSeries,
+    params: StrategyParams,
+    market: KernelMarket,
+    start: int,
+    interval: str,
 ) -> EngineRun:
-    """Drive the strategy and the paper exchange exactly as `runtime/bot_runner.py` and the
-    engine do for one bot: match each candle's path, then decide at its close."""
-    return asyncio.run(_drive(series, params, market, start))
+    """One-bot portfolio over `series` (candles of `interval`) through `run_backtest`,
+    deciding first at the close of candle `start` like `run_kernel(..., start=start)`.
+
+    The engine treats a file's first candle as history only and starts at its close; `-from` =
+    the open time of candle `start` moves the start there, and the candles before it (all in the
+    file) warm the bot's window up exactly as the kernel's `start` does. The bot's budget is its
+    allocation: the whole `total_balance` (one bot, equal weight), which is also the paper
+    account's deposit, so the kernel runs with budget = initial balance = total_balance."""
+    assert market.budget == market.initial_balance, "one bot: budget = allocation = balance"
+    assert (market.maker_fee, market.taker_fee) == (0.0002, 0.00055), "the paper venue's fees"
+    assert 1 <= start < len(series)
+    folder.mkdir(parents=True, exist_ok=True)
+    data = folder / "data"
+    data.mkdir()
+    _write_candles(data / f"{params.symbol}-{interval}.csv", series)
+    bot_doc = bot_document(params, market.slippage_bps, interval)
+    (folder / "bot.json").write_text(json.dumps(bot_doc))
+    portfolio = {
+        "description": "kernel parity",
+        "bots": [{"bot_id": BOT_ID, "config_file": "bot.json"}],
+        "portfolio": {"total_balance": market.initial_balance, **_PORTFOLIO_LIMITS},
+    }
+    path = folder / "portfolio.json"
+    path.write_text(json.dumps(portfolio))
+    loaded = load_portfolio(str(path), LoadOptions(cwd=folder, environ={}))
+    (bot,) = loaded.enabled_bots
+    assert strategy_params(bot) == params, "the bot file does not load back into the params"
+    record = run_backtest(loaded, BacktestOptions(data_dir=data, from_ms=int(series.time[start])))
+    # record.equity = total_balance + realized (net of fees and funding) + unrealized at the last
+    # close; total_balance is the kernel's deposit, so this is the kernel's final_equity.
+    return EngineRun(record, float(record.equity[-1]))
 
 
 _INDICATORS = (
@@ -137,7 +179,7 @@ _INDICATORS = (
     IndicatorParams(
         "wavetrend", (("n1", 10.0), ("n2", 21.0), ("oversold", -60.0), ("overbought", 60.0))
     ),
-    IndicatorParams("obv", (("lookback", 10.0), ("trend_threshold", 0.01))),
+    IndicatorParams("obv", (("trend_threshold", 0.01), ("lookback", 10.0))),
     IndicatorParams("stochastic_rsi", (("period", 14.0), ("oversold", 20.0), ("overbought", 80.0))),
 )
 
@@ -158,12 +200,18 @@ def _spacing(rng: random.Random) -> SpacingParams:
             min_threshold=rng.uniform(0.001, 0.003),
             max_threshold=rng.uniform(0.03, 0.2),
         )
+    base = rng.uniform(0.003, 0.02)
+    sensitivity = rng.uniform(0.5, 3.0)
+    atr_period = rng.randint(5, 20)
+    level_multiplier = rng.uniform(1.0, 1.3)
+    low = rng.uniform(0.002, 0.004)
     return SpacingParams.volatility_adaptive(
-        base_threshold=rng.uniform(0.003, 0.02),
-        volatility_sensitivity=rng.uniform(0.5, 3.0),
-        atr_period=rng.randint(5, 20),
-        level_multiplier=rng.uniform(1.0, 1.3),
-        min_threshold=rng.uniform(0.002, 0.004),
+        # The bot file requires min_threshold <= base_threshold (the loader refuses the rest).
+        base_threshold=max(base, low),
+        volatility_sensitivity=sensitivity,
+        atr_period=atr_period,
+        level_multiplier=level_multiplier,
+        min_threshold=low,
         max_threshold=rng.uniform(0.03, 0.08),
     )
 

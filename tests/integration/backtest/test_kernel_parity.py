@@ -1,5 +1,6 @@
-"""Parity: the fast kernel and the full engine (BotRunner on the paper exchange) give identical
-fills and final equity on 200 random bot configurations over slices of the real candle files."""
+"""Parity: the fast kernel and the FULL backtest engine (`app.backtest_run.run_backtest` on a
+one-bot portfolio written to disk) give identical fills and final equity on 200 random bot
+configurations over slices of the real candle files."""
 
 from __future__ import annotations
 
@@ -17,7 +18,6 @@ from portfolio_launcher.backtest.kernel_inputs import (
     window_signals,
 )
 from portfolio_launcher.backtest.sweep import KernelResult, run_kernel
-from portfolio_launcher.core.orders import Side
 from portfolio_launcher.exchange.paper.instruments import derived_rules
 from portfolio_launcher.strategy.ids import parse_id
 from portfolio_launcher.strategy.state import OrderRole
@@ -27,7 +27,7 @@ from tests.integration.backtest.kernel_helpers import (
     EngineRun,
     indicator_sets,
     random_config,
-    run_engine,
+    run_full_engine,
 )
 
 CASES = 10
@@ -42,6 +42,16 @@ _ROLES = {
     OrderRole.TP_MARKET: lay.ROLE_TP_MARKET,
     OrderRole.STOP_LOSS: lay.ROLE_STOP_LOSS,
 }
+# The engine's `FillRow.reason` of each kernel role.
+_REASONS = {
+    lay.ROLE_BASE: "base",
+    lay.ROLE_DCA: "dca",
+    lay.ROLE_LADDER: "ladder",
+    lay.ROLE_TP: "take_profit",
+    lay.ROLE_TP_MARKET: "take_profit_market",
+    lay.ROLE_STOP_LOSS: "stop_loss",
+}
+_SIDES = {"buy": lay.BUY, "sell": lay.SELL}
 
 
 def _series(path: Path, rng: random.Random) -> KernelSeries:
@@ -73,11 +83,13 @@ def assert_same(kernel: KernelResult, engine: EngineRun, label: str) -> None:
         for k in range(len(kernel))
     ]
     want = []
-    for f in engine.fills:
+    for f in engine.record.fills:
+        assert f.bot_id == BOT_ID, f"{label}: fill of another bot {f}"
         parsed = parse_id(f.client_order_id, BOT_ID)
         assert parsed is not None, f"{label}: foreign fill {f}"
-        side = lay.BUY if f.side is Side.BUY else lay.SELL
-        want.append((f.time, side, f.price, f.quantity, f.fee, _ROLES[parsed.role], parsed.index))
+        role = _ROLES[parsed.role]
+        assert f.reason == _REASONS[role], f"{label}: reason {f.reason} of {f.client_order_id}"
+        want.append((f.time_ms, _SIDES[f.side], f.price, f.quantity, f.fee, role, parsed.index))
     for k, (a, b) in enumerate(zip(got, want, strict=False)):
         assert a == b, f"{label}: fill {k} differs: kernel {a} engine {b}"
     assert len(got) == len(want), f"{label}: {len(got)} kernel fills, {len(want)} engine fills"
@@ -85,29 +97,35 @@ def assert_same(kernel: KernelResult, engine: EngineRun, label: str) -> None:
 
 
 @pytest.mark.parametrize("case", range(CASES))
-def test_kernel_matches_engine(candles_dir: Path, case: int) -> None:
+def test_kernel_matches_full_engine(candles_dir: Path, tmp_path: Path, case: int) -> None:
     rng = random.Random(7000 + case)
     files = all_files(candles_dir)
     path = files[case % len(files)]
     series = _series(path, rng)
+    interval = path.stem.rsplit("-", 1)[1]  # the file's own interval: `UNITTEST_BTC-1m` is 1m
     window = rng.choice((50, 80, 120))
+    # The engine's first decision is at the close of candle `start` (`-from` = its open time);
+    # the `window` candles before it are history that warms the bot's window up in both.
     start = window
-    rules = derived_rules(SYMBOL, float(series.close[start]))
+    # The paper venue derives the unknown symbol's rules from the last warm-up close.
+    rules = derived_rules(SYMBOL, float(series.close[start - 1]))
     sets = indicator_sets(rng, 4)
     cache: dict[tuple[object, ...], WindowSignals] = {}
     fills = 0
     for n in range(CONFIGS_PER_CASE):
         indicators = sets[n % len(sets)]
-        params, budget, balance, slip = random_config(
+        params, budget, _balance, slip = random_config(
             rng, SYMBOL, rules.min_notional, indicators, window
         )
-        market = KernelMarket(rules, budget, balance, slippage_bps=slip)
+        # One bot: its budget is its allocation, the whole total_balance, also the deposit.
+        market = KernelMarket(rules, budget, budget, slippage_bps=slip)
         key = signal_key(params)
         if key not in cache:
             cache[key] = window_signals(series, params, start)
         label = f"case {case} config {n} ({path.name}): {params}"
         kernel = run_kernel(series, params, market, start=start, signals=cache[key])
-        engine = run_engine(series, params, market, start)
+        engine = run_full_engine(tmp_path / f"c{n}", series, params, market, start, interval)
+        assert engine.record.start_ms == int(series.time[start]), label
         assert_same(kernel, engine, label)
         fills += len(kernel)
     assert fills > 0, "the configurations traded nothing: the comparison would be empty"

@@ -22,9 +22,10 @@ stored state (the status screen). `from portfolio_launcher.indicators import rsi
 """
 
 import sys
-from importlib import import_module
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
+
+from portfolio_launcher.core.lazy_exports import lazy_exports
 
 if TYPE_CHECKING:
     from portfolio_launcher.indicators.averages import ema, hull_ma, sma, wma
@@ -53,18 +54,7 @@ _HOMES: dict[str, str] = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(f"{__name__}.{home}"), name)
-    # Bound once, like an eager import: later calls are plain attribute reads (no hook).
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_HOMES})
+__getattr__, __dir__ = lazy_exports(__name__, _HOMES, globals())
 
 
 class _Package(ModuleType):

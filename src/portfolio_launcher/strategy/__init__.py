@@ -29,8 +29,9 @@ the numba indicator kernels behind it. `from portfolio_launcher.strategy import 
 before.
 """
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from portfolio_launcher.core.lazy_exports import lazy_exports
 
 if TYPE_CHECKING:
     from portfolio_launcher.strategy.fills import (
@@ -97,18 +98,7 @@ _HOMES: dict[str, str] = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(f"{__name__}.{home}"), name)
-    # Bound once, like an eager import: later look-ups are plain attribute reads (no hook).
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_HOMES})
+__getattr__, __dir__ = lazy_exports(__name__, _HOMES, globals())
 
 
 __all__ = [

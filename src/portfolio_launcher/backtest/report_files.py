@@ -8,13 +8,10 @@ shortest round-trip form (the CSVs are complete and exact).
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 import json
 import math
-import os
-import tempfile
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -22,6 +19,7 @@ from pathlib import Path
 from portfolio_launcher.backtest.metrics import BacktestMetrics
 from portfolio_launcher.backtest.metrics_series import drawdown_series
 from portfolio_launcher.backtest.results import BacktestRecord
+from portfolio_launcher.store.atomic_file import write_text_atomically
 
 SUMMARY = "summary.json"
 FILLS = "fills.csv"
@@ -180,23 +178,6 @@ def equity_csv(record: BacktestRecord) -> str:
         for i, t in enumerate(times)
     )
     return _csv(header, rows)
-
-
-def write_text_atomically(path: Path, text: str) -> None:
-    """Temp file beside `path`, fsync, rename over it: readers see the old or the new file."""
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-            f.flush()
-            # mkstemp makes the file private (0600); a report is meant to be shared.
-            os.fchmod(f.fileno(), 0o644)
-            os.fsync(f.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
-        raise
 
 
 def _num(x: float) -> str:

@@ -18,7 +18,7 @@ import numpy as np
 
 from portfolio_launcher.backtest.metrics import BacktestMetrics, Metrics
 from portfolio_launcher.backtest.metrics_series import drawdown_series
-from portfolio_launcher.backtest.report_files import stable_numbers, write_text_atomically
+from portfolio_launcher.backtest.report_files import stable_numbers
 from portfolio_launcher.backtest.report_format import (
     METRIC_ROWS,
     format_duration,
@@ -28,6 +28,7 @@ from portfolio_launcher.backtest.report_format import (
 )
 from portfolio_launcher.backtest.report_template import PAGE
 from portfolio_launcher.backtest.results import BacktestRecord, FloatArray, IntArray
+from portfolio_launcher.store.atomic_file import write_text_atomically
 
 REPORT = "report.html"
 MAX_POINTS = 2000

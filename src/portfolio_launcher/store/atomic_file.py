@@ -1,4 +1,4 @@
-"""Write a JSON file so that readers only ever see the complete old or the complete new content."""
+"""Write a file so that readers only ever see the complete old or the complete new content."""
 
 from __future__ import annotations
 
@@ -16,23 +16,30 @@ STALE_TEMP_SECONDS = 60.0
 
 
 def write_json_atomically(path: Path, data: Mapping[str, object]) -> None:
-    """Write `data` as JSON to `path`: temp file in the same folder, fsync, rename over `path`.
+    """Write `data` as JSON to `path` atomically (see `write_text_atomically`). Non-finite
+    floats raise ValueError (they are not JSON)."""
+    text = json.dumps(data, indent=2, allow_nan=False, ensure_ascii=False) + "\n"
+    write_text_atomically(path, text)
+
+
+def write_text_atomically(path: Path, text: str) -> None:
+    """Write `text` to `path` exactly (no newline translation): temp file in the same folder,
+    fsync, rename over `path`.
 
     The rename is atomic on POSIX within one file system (hence the same folder), so `path` always
     names a complete document; the fsync before it means a crash right after cannot leave an
     empty file under the new name, and the fsync of the folder after it makes the rename itself
-    durable. Parent folders are created. Non-finite floats raise ValueError (they are not JSON).
+    durable. Parent folders are created.
     """
-    text = json.dumps(data, indent=2, allow_nan=False, ensure_ascii=False) + "\n"
     folder = path.parent
     folder.mkdir(parents=True, exist_ok=True)
     _sweep_stale_temps(path)
     fd, temp = tempfile.mkstemp(dir=folder, prefix=_temp_prefix(path), suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
             f.write(text)
             f.flush()
-            # mkstemp makes the file private (0600); the snapshot is meant for humans and tools.
+            # mkstemp makes the file private (0600); these files are meant for humans and tools.
             os.fchmod(f.fileno(), 0o644)
             os.fsync(f.fileno())
         os.replace(temp, path)

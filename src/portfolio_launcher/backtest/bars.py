@@ -63,7 +63,7 @@ class BarRecorder:
             trace.equity.append(self.initial_allocation[slot.bot_id] + pnl)
             trace.exposure.append(abs(book.quantity) * runner.mark)
             trace.position.append(book.quantity)
-            state = runner.state
+            state = runner.position_state
             trace.max_level = max(trace.max_level, state.level)
             done = state.cycles_completed - trace.cycles_seen
             if done > 0:

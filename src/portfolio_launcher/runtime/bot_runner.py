@@ -9,10 +9,11 @@ queued and handled when the batch is done, so the strategy is never re-entered m
 from __future__ import annotations
 
 import json
+import math
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from portfolio_launcher.core.account import Category, MarginMode
@@ -40,6 +41,8 @@ from portfolio_launcher.strategy import (
     decide,
     forget_order,
     on_fill,
+    quiet_band,
+    quiet_view,
 )
 from portfolio_launcher.strategy.ids import parse_id
 from portfolio_launcher.strategy.machine import committed_margin
@@ -100,7 +103,13 @@ class BotRunner:
         self._gate = gate
         self._recorder = recorder
         self._budget = budget
-        self.state = state or BotState(bot_id=setup.bot_id)
+        self._state = state or BotState(bot_id=setup.bot_id)
+        # The newest quiet candle's (time, close): its view is folded into the state on read.
+        self._quiet: tuple[int, float] | None = None
+        # `quiet_band` of `_band_state` at `_band_budget` (recomputed when either changes).
+        self._band_state: BotState | None = None
+        self._band_budget = math.nan
+        self._band: tuple[float, float] | None = None
         self.book = book or Book()
         self.window = WindowBuffer(setup.params.window_size)
         self.rules: InstrumentRules | None = None
@@ -109,6 +118,25 @@ class BotRunner:
         self.market_time = 0
         self._busy = False
         self._pending_fills: deque[Fill] = deque()
+
+    @property
+    def state(self) -> BotState:
+        """The strategy state, current to the last candle."""
+        if self._quiet is not None:
+            self._state = replace(self._state, view=quiet_view(*self._quiet))
+            self._quiet = None
+        return self._state
+
+    @state.setter
+    def state(self, value: BotState) -> None:
+        self._state = value
+        self._quiet = None
+
+    @property
+    def position_state(self) -> BotState:
+        """The state without the last quiet candles' view: every field but `view` is current.
+        For per-step readers (orders, position, cycles) that must not pay for folding it."""
+        return self._state
 
     @property
     def bot_id(self) -> str:
@@ -150,6 +178,40 @@ class BotRunner:
         """The strategy's context now (the budget can change between calls)."""
         assert self.rules is not None, "start() first"
         return Context(self.setup.params, self.rules, self._budget(self.bot_id))
+
+    def quiet_close(self, candle: Candle, market_time: int) -> bool:
+        """Take a closed candle without deciding when the strategy promises the decision would
+        only record it (`quiet_band`); False, with nothing changed, when a decision is needed.
+
+        The engine calls this first and `on_close` when it returns False. The state is exactly
+        what `decide` would have made: the view is folded in when the state is next read.
+        """
+        s = self._state
+        if s.status is not BotStatus.ACTIVE:
+            return False
+        budget = self._budget(self.bot_id)
+        if self._band_state is not s or self._band_budget != budget:
+            if self.rules is None:
+                return False
+            self._band = quiet_band(s, Context(self.setup.params, self.rules, budget))
+            self._band_state, self._band_budget = s, budget
+        band = self._band
+        close = candle.close
+        if band is None or not band[0] < close < band[1]:
+            return False
+        last = self.window.last_time
+        if last is not None and candle.time <= last:
+            return False  # a repeated candle: `on_close` reconciles only
+        view_time = self._quiet[0] if self._quiet is not None else s.view.time
+        if candle.time <= view_time:
+            return False
+        self.window.append(candle)
+        self.mark = close
+        self.market_time = market_time
+        self._quiet = (candle.time, close)
+        self._recorder.touch(self.bot_id)
+        self.health.beat()
+        return True
 
     async def on_close(self, candle: Candle, market_time: int) -> None:
         """A closed candle of the bot's interval: decide at its close and act."""

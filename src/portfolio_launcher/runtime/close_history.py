@@ -1,11 +1,17 @@
 """Each bot's recent symbol closes, one per closed candle: the returns that risk-weighted
-allocation and correlation monitoring read (sampled once, shared by both)."""
+allocation and correlation monitoring read (sampled once, shared by both).
+
+The log of each close is taken once, when it arrives (`math.log`, so a value's log never
+depends on where it sits in an array), into one row per bot of a double-written ring: the last
+n values of a row are always one contiguous slice. When every bot has taken the same number of
+closes (the usual case: one interval, one step), the health check's returns for all bots are a
+single slice and one `np.diff`, instead of a copy per bot per check.
+"""
 
 from __future__ import annotations
 
-from collections import deque
+import math
 from collections.abc import Mapping, Sequence
-from itertools import islice
 
 import numpy as np
 
@@ -14,16 +20,26 @@ from portfolio_launcher.runtime.bot_runner import BotRunner
 
 
 class CloseHistory:
-    """Bounded close series per bot, filled from warm-up history and then at each step."""
+    """Bounded log-close series per bot, filled from warm-up history and then at each step."""
 
     def __init__(self, sizes: Mapping[str, int]) -> None:
-        self._closes = {bot_id: deque[float](maxlen=size) for bot_id, size in sizes.items()}
+        self._row = {bot_id: i for i, bot_id in enumerate(sizes)}
+        self._size = [max(1, sizes[b]) for b in sizes]
+        self._cap = max(self._size, default=1)
+        # Row i holds bot i's log closes twice: at head and head + cap (see `_slice`).
+        self._logs = np.zeros((len(self._row), 2 * self._cap))
+        self._head = [0] * len(self._row)  # next write position in [0, cap)
+        self._count = [0] * len(self._row)  # closes held (at most the bot's size)
+        self._total = [0] * len(self._row)  # closes ever taken (alignment across bots)
         self._last_time: dict[str, int | None] = {}
 
     def warm_up(self, bot_id: str, candles: Sequence[Candle]) -> None:
         """Closes from the feed's history, oldest first. The last candle's time is remembered,
         so the bot's window (which ends with the same candle) does not add its close twice."""
-        self._closes[bot_id].extend(c.close for c in candles)
+        row = self._row[bot_id]
+        for c in candles[-self._size[row] :]:
+            if c.close > 0:
+                self._append(row, c.close)
         if candles:
             self._last_time[bot_id] = candles[-1].time
 
@@ -32,15 +48,49 @@ class CloseHistory:
         for r in runners:
             last = r.window.last_time
             if r.mark > 0 and last is not None and last != self._last_time.get(r.bot_id):
-                self._closes[r.bot_id].append(r.mark)
+                self._append(self._row[r.bot_id], r.mark)
                 self._last_time[r.bot_id] = last
 
     def log_returns(self, bot_id: str, count: int | None = None) -> np.ndarray:
-        """The last `count` log returns (all when None), oldest first (non-positive closes are
-        skipped as gaps)."""
-        closes = self._closes[bot_id]
-        n = len(closes) if count is None else min(len(closes), count + 1)
-        # From the newest end: the lookback may hold days of closes, a check needs the last few.
-        c = np.fromiter(islice(reversed(closes), n), np.float64, n)[::-1]
-        c = c[c > 0]
-        return np.diff(np.log(c)) if c.size > 1 else np.empty(0)
+        """The last `count` log returns (all when None), oldest first."""
+        row = self._row[bot_id]
+        held = self._count[row]
+        n = held if count is None else min(held, count + 1)
+        if n < 2:
+            return np.empty(0)
+        return np.diff(self._slice(row, n))
+
+    def aligned_log_returns(self, bot_ids: Sequence[str], count: int) -> np.ndarray | None:
+        """The last `count` log returns of every bot in `bot_ids` as one (bots x n) array, when
+        they have all taken the same number of closes and hold the same n (else None: ask
+        `log_returns` per bot). Row k is `log_returns(bot_ids[k], count)`, value for value."""
+        rows = [self._row[b] for b in bot_ids]
+        if not rows:
+            return None
+        first = rows[0]
+        head, total, held = self._head[first], self._total[first], self._count[first]
+        if any(
+            self._head[r] != head or self._total[r] != total or self._count[r] != held for r in rows
+        ):
+            return None
+        n = min(held, count + 1)
+        if n < 2:
+            return None
+        end = head + self._cap
+        if rows == list(range(len(self._row))):
+            return np.diff(self._logs[:, end - n : end], axis=1)
+        return np.diff(self._logs[rows, end - n : end], axis=1)
+
+    def _append(self, row: int, close: float) -> None:
+        value = math.log(close)
+        head = self._head[row]
+        self._logs[row, head] = value
+        self._logs[row, head + self._cap] = value
+        self._head[row] = (head + 1) % self._cap
+        self._count[row] = min(self._count[row] + 1, self._size[row])
+        self._total[row] += 1
+
+    def _slice(self, row: int, n: int) -> np.ndarray:
+        """The last n log closes of `row`, oldest first (a view)."""
+        end = self._head[row] + self._cap
+        return self._logs[row, end - n : end]

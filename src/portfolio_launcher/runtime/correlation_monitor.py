@@ -53,9 +53,13 @@ class CorrelationMonitor:
         if self._last_ms is not None and market_time - self._last_ms < self._every_ms:
             return
         self._last_ms = market_time
-        returns = {
-            r.bot_id: self._closes.log_returns(r.bot_id, self._window) for r in self._runners
-        }
+        ids = [r.bot_id for r in self._runners]
+        block = self._closes.aligned_log_returns(ids, self._window)
+        returns = (
+            dict(zip(ids, block, strict=True))
+            if block is not None
+            else {b: self._closes.log_returns(b, self._window) for b in ids}
+        )
         self.spikes = correlated_pairs(returns, self._window, self._threshold)
         scores = {r.bot_id: self._score(r) for r in self._runners}
         blocked: set[str] = set()

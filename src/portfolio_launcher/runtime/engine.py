@@ -238,10 +238,12 @@ class PortfolioEngine:
             return
         slot.busy_since = self._monotonic()
         try:
-            # A bot silent for 5 heartbeats is unresponsive: cancel its work and restart it.
-            # (`asyncio.timeout` arms a timer on this task; `wait_for` would make a task a call.)
-            async with asyncio.timeout(5 * self._options.heartbeat_s):
-                await runner.on_close(candle, market_time)
+            # A quiet candle (nothing to decide, see `quiet_band`) is taken without awaiting.
+            if not runner.quiet_close(candle, market_time):
+                # A bot silent for 5 heartbeats is unresponsive: cancel its work and restart it.
+                # (`asyncio.timeout` arms a timer on this task; `wait_for` would make a task.)
+                async with asyncio.timeout(5 * self._options.heartbeat_s):
+                    await runner.on_close(candle, market_time)
         except TimeoutError:
             self._recorder.alert(
                 "warning",
@@ -258,8 +260,8 @@ class PortfolioEngine:
             return
         finally:
             slot.busy_since = None
-        if runner.state.status is BotStatus.STOPPED:
-            slot.stopped(runner.state.reason or "stopped")
+        if runner.position_state.status is BotStatus.STOPPED:
+            slot.stopped(runner.position_state.reason or "stopped")
             self._recorder.alert(
                 "info",
                 slot.bot_id,

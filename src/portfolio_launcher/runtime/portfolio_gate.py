@@ -29,7 +29,7 @@ def adding_notional(runner: BotRunner, exclude: str) -> float:
     """Notional of the bot's open orders that would add exposure (long only: buys), at their
     limit price or, for a market order in flight, the mark."""
     total = 0.0
-    for o in runner.state.orders:
+    for o in runner.position_state.orders:
         if o.client_order_id == exclude or o.side is not Side.BUY:
             continue
         price = o.price if o.order_type is OrderType.LIMIT and o.price else runner.mark

@@ -49,7 +49,14 @@ if TYPE_CHECKING:
         Outcome,
         PlaceOrder,
     )
-    from portfolio_launcher.strategy.machine import Context, close_out, decide, on_fill
+    from portfolio_launcher.strategy.machine import (
+        Context,
+        close_out,
+        decide,
+        on_fill,
+        quiet_band,
+        quiet_view,
+    )
     from portfolio_launcher.strategy.params import (
         DynamicTpParams,
         IndicatorParams,
@@ -81,6 +88,8 @@ _HOMES: dict[str, str] = {
     "close_out": "machine",
     "decide": "machine",
     "on_fill": "machine",
+    "quiet_band": "machine",
+    "quiet_view": "machine",
     "DynamicTpParams": "params",
     "IndicatorParams": "params",
     "SafetyOrders": "params",
@@ -131,5 +140,7 @@ __all__ = [
     "make_id",
     "on_fill",
     "parse_id",
+    "quiet_band",
+    "quiet_view",
     "summarize",
 ]

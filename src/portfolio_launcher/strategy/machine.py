@@ -292,6 +292,52 @@ def decide(state: BotState, window: Window, fills: tuple[Fill, ...], ctx: Contex
     return b.decision()
 
 
+def quiet_band(state: BotState, ctx: Context) -> tuple[float, float] | None:
+    """The open range of closes in which `decide` would only take note of the candle.
+
+    For a close strictly inside `(low, high)` at a newer candle, `decide(state, window, (),
+    ctx)` returns no intents and `replace(state, view=quiet_view(time, close))`: no signal is
+    needed, no stop loss or market take profit fires, and the resting orders are already the
+    ones `_reconcile` wants at this budget. The runtime uses it to skip the decision on quiet
+    candles (most of a cycle's life); the band is derived from the same predicates `decide`
+    applies, and a property test holds the two together. None when no band can be promised:
+    flat, closing, an order in flight, a view that needs indicators at every candle (adaptive
+    spacing, dynamic take profit), or resting orders still to be placed or cancelled.
+    """
+    params = ctx.params
+    if params.dynamic_tp is not None or params.spacing.kind is SpacingKind.VOLATILITY_ADAPTIVE:
+        return None
+    s = state
+    if (
+        s.status is not BotStatus.ACTIVE
+        or not s.in_position
+        or _closing(s)
+        or _market_in_flight(s) is not None
+    ):
+        return None
+    low, high = -math.inf, math.inf
+    if params.stop_loss_percent is not None:
+        low = s.average * (1 - params.stop_loss_percent)
+    if params.safety_orders is SafetyOrders.SIGNAL:
+        # `_needs_signal`'s bound: at or below it the signal is evaluated (and kept in the view).
+        low = max(low, s.last_entry_price * (1 - params.spacing.min_threshold))
+    if not params.auto_tp_orders:
+        for lv in s.tp_plan:
+            if lv.remaining > 0:
+                high = min(high, lv.price)
+    b = _Batch(s, ctx)
+    _reconcile(b)
+    if b.intents:
+        return None
+    return low, high
+
+
+def quiet_view(time: int, close: float) -> MarketView:
+    """The view `decide` records for a candle inside `quiet_band` (no volatility, no dynamic
+    take profit, no signal: full confidence)."""
+    return MarketView(time, close, None, None, 1.0)
+
+
 def close_out(state: BotState, ctx: Context, *, close_position: bool) -> Decision:
     """Cancel every resting order and, with `close_position`, sell the position at market.
 

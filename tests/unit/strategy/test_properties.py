@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import replace
 from itertools import pairwise
@@ -145,6 +146,8 @@ def _fill(o: OrderRecord, price: float, time: int) -> Fill:
 
 def _check(s: BotState, d: Decision | None = None) -> None:
     assert BotState.from_json(s.to_json()) == s
+    # The direct encoder writes exactly the text of the plain-dict form.
+    assert s.to_json() == json.dumps(s.to_dict(), separators=(",", ":"), allow_nan=False)
     # No sell ever exceeds the position: every sell recorded (resting or being placed), less the
     # ones this batch cancels before placing anything, fits in the position.
     cancelled = {i.client_order_id for i in d.intents if isinstance(i, CancelOrder)} if d else set()

@@ -23,6 +23,7 @@ from portfolio_launcher.app.run_types import (
 from portfolio_launcher.app.snapshot_file import write_view_snapshot
 from portfolio_launcher.app.venues import Venues
 from portfolio_launcher.config.loaded import LoadedBot, LoadedPortfolio
+from portfolio_launcher.config.portfolio_models import AllocationStrategy
 from portfolio_launcher.core.account import Category, MarginMode
 from portfolio_launcher.core.clock import WallClock
 from portfolio_launcher.core.intervals import interval_ms
@@ -222,15 +223,20 @@ async def run_engine(
         )
 
     p = cfg.portfolio
+    # Symbol returns over the allocation lookback feed only the strategies that weigh risk
+    # (risk_weighted, and custom allocators, which are handed them); the others need no more
+    # closes than correlation monitoring reads, so start-up fetches and keeps only those.
+    weighs_risk = AllocationStrategy(p.allocation_strategy) in (
+        AllocationStrategy.RISK_WEIGHTED,
+        AllocationStrategy.CUSTOM,
+    )
+
+    def returns_needed(period_s: float) -> int:
+        lookback = lookback_count(p.allocation_params.lookback, period_s) if weighs_risk else 0
+        return max(lookback, cfg.monitoring.correlation_window)
+
     closes = CloseHistory(
-        {
-            s.bot_id: max(
-                lookback_count(p.allocation_params.lookback, interval_ms(s.interval) / 1000),
-                cfg.monitoring.correlation_window,
-            )
-            + 1
-            for s in setups
-        }
+        {s.bot_id: returns_needed(interval_ms(s.interval) / 1000) + 1 for s in setups}
     )
     rebalancer = Rebalancer(
         RebalanceSettings(
@@ -359,7 +365,8 @@ async def run_engine(
         key = FeedKey(built.venue, setup.params.symbol, setup.interval)
         period = interval_ms(setup.interval) / 1000
         need = max(
-            setup.params.window_size, lookback_count(p.allocation_params.lookback, period) + 1
+            setup.params.window_size,
+            returns_needed(period) + 1,
         )
         candles = await hub.history(key, start, need)
         slot.runner.warm_up(candles[-setup.params.window_size :])

@@ -7,6 +7,9 @@ import math
 import time
 from collections.abc import Awaitable, Callable
 
+TURN_EVERY_S = 0.01
+"""At full speed, the longest stretch of wall time the feed runs without giving the loop a turn."""
+
 Sleep = Callable[[float], Awaitable[None]]
 Monotonic = Callable[[], float]
 
@@ -15,7 +18,8 @@ class Pacer:
     """Waits so that market time advances `speed` times as fast as the wall clock.
 
     `speed` 1 is real time, 10 is ten times faster, 0 is as fast as possible (no waiting, but the
-    event loop still gets a turn per event so other tasks, such as a stop request, can run).
+    event loop still gets a turn every `TURN_EVERY_S` of wall time, so other tasks, such as a
+    stop request or the monitor, run; a turn per event would cost more than the event).
     The first `start(market_ms)` anchors market time to the current wall time; each
     `wait_until(market_ms)` then sleeps until the wall time that market moment maps to. Sleep and
     monotonic clock are injected so tests pace without waiting.
@@ -30,6 +34,7 @@ class Pacer:
         self._sleep = sleep
         self._monotonic = monotonic
         self._anchor: tuple[int, float] | None = None
+        self._last_turn = -math.inf
 
     @property
     def speed(self) -> float:
@@ -43,7 +48,10 @@ class Pacer:
     async def wait_until(self, market_ms: int) -> None:
         """Return when the wall clock reaches the time `market_ms` maps to."""
         if self._speed == 0:
-            await self._sleep(0)
+            now = self._monotonic()
+            if now - self._last_turn >= TURN_EVERY_S:
+                self._last_turn = now
+                await self._sleep(0)
             return
         if self._anchor is None:
             self.start(market_ms)

@@ -37,9 +37,17 @@ class CloseHistory:
         """Closes from the feed's history, oldest first. The last candle's time is remembered,
         so the bot's window (which ends with the same candle) does not add its close twice."""
         row = self._row[bot_id]
-        for c in candles[-self._size[row] :]:
-            if c.close > 0:
-                self._append(row, c.close)
+        logs = [math.log(c.close) for c in candles if c.close > 0][-self._size[row] :]
+        if logs:
+            # The same as appending one by one: the ring ends at `head` after these values.
+            values = np.array(logs)
+            cap, n = self._cap, len(logs)
+            positions = (self._head[row] + np.arange(n)) % cap
+            self._logs[row, positions] = values
+            self._logs[row, positions + cap] = values
+            self._head[row] = (self._head[row] + n) % cap
+            self._count[row] = min(self._count[row] + n, self._size[row])
+            self._total[row] += n
         if candles:
             self._last_time[bot_id] = candles[-1].time
 

@@ -61,7 +61,7 @@ class EngineOptions:
     snapshot_every_s: float
     monitor_every_s: float
     stop_grace_s: float = 1.0
-    commit_every_s: float = 0.2
+    commit_every_s: float = 1.0
     heartbeat_s: float = 30.0
     sync_every_s: float = 60.0
     error_rate_threshold: int = 10

@@ -200,8 +200,23 @@ def _needs_signal(state: BotState, params: StrategyParams, close: float) -> bool
         return True
     if params.safety_orders is not SafetyOrders.SIGNAL:
         return False
-    # Cheapest bound first: any threshold is at least min_threshold.
-    return close <= state.last_entry_price * (1 - params.spacing.min_threshold)
+    trigger = _signal_trigger(state, params)
+    return trigger is not None and close <= trigger
+
+
+def _signal_trigger(state: BotState, params: StrategyParams) -> float | None:
+    """The close at or below which signal mode weighs its next DCA level (None: none left).
+
+    Exact for fixed spacing (the same expression `_in_position` compares with); with adaptive
+    spacing the level's threshold depends on this candle's volatility, so the bound is the
+    cheapest one (every threshold is at least `min_threshold`).
+    """
+    k = state.level + 1
+    if params.max_dca_levels is not None and k > params.max_dca_levels:
+        return None
+    if params.spacing.kind is SpacingKind.FIXED:
+        return state.last_entry_price * (1 - threshold(params.spacing, k, math.nan))
+    return state.last_entry_price * (1 - params.spacing.min_threshold)
 
 
 def _enter(b: _Batch, role: OrderRole, level: int, signal: Signal, close: float) -> None:
@@ -320,7 +335,9 @@ def quiet_band(state: BotState, ctx: Context) -> tuple[float, float] | None:
         low = s.average * (1 - params.stop_loss_percent)
     if params.safety_orders is SafetyOrders.SIGNAL:
         # `_needs_signal`'s bound: at or below it the signal is evaluated (and kept in the view).
-        low = max(low, s.last_entry_price * (1 - params.spacing.min_threshold))
+        trigger = _signal_trigger(s, params)
+        if trigger is not None:
+            low = max(low, trigger)
     if not params.auto_tp_orders:
         for lv in s.tp_plan:
             if lv.remaining > 0:

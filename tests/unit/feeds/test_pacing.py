@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from portfolio_launcher.feeds.pacing import Pacer
+from portfolio_launcher.feeds.pacing import TURN_EVERY_S, Pacer
 
 
 class FakeTime:
@@ -39,12 +39,16 @@ async def test_a_late_consumer_is_not_made_to_wait() -> None:
     assert clock.sleeps == [0.0]
 
 
-async def test_speed_zero_never_waits_but_yields() -> None:
+async def test_speed_zero_never_waits_but_yields_every_few_milliseconds() -> None:
     clock = FakeTime()
     pacer = Pacer(0.0, sleep=clock.sleep, monotonic=clock.monotonic)
-    for t in range(5):
+    for t in range(5):  # no wall time passes: one turn, at the first event
         await pacer.wait_until(t * 3_600_000)
-    assert clock.sleeps == [0, 0, 0, 0, 0]
+    assert clock.sleeps == [0]
+    for t in range(3):  # each event takes longer than TURN_EVERY_S: a turn per event
+        clock.now += 2 * TURN_EVERY_S
+        await pacer.wait_until(t * 3_600_000)
+    assert clock.sleeps == [0, 0, 0, 0]
 
 
 @pytest.mark.parametrize("speed", [-1.0, float("nan"), float("inf")])

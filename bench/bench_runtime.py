@@ -168,7 +168,7 @@ def run() -> str:
         "## Runtime: a 200-bot portfolio end to end (issue 5)",
         "",
         "The sim feed at full speed (`-speed 0`), 48 simulated hours of 5m candles, paper "
-        "exchange, SQLite store (WAL, `synchronous=NORMAL`, group commits of 0.2 s of work, "
+        "exchange, SQLite store (WAL, `synchronous=NORMAL`, group commits of about 1 s of work, "
         "always at a market-step boundary), the portfolio risk gate. Half the bots are plain DCA, "
         "half filter entries with RSI(14). An event is one bot-candle: matching, decision, risk "
         "gate, paper fills, store write. Wall time includes start-up (loading 200 bot files, the "
@@ -188,7 +188,10 @@ def run() -> str:
         "",
         f"Start-up of the 200-bot portfolio: {short_wall:.2f} s. Every step also runs the "
         "portfolio services of issue 6: the drawdown guard and ledger check, rebalancing and "
-        "allocation drift, and correlation of all 200 symbols (every market minute by default).",
+        "allocation drift, and correlation of all 200 symbols (at every health check: every "
+        "market minute by default, so here every 5m step). Quiet candles, where the strategy "
+        "promises that a decision would only take note of the candle (`quiet_band`), skip the "
+        "decision but still pass through matching, the services and the store.",
         "",
         f"- Memory per idle bot (runner, params, state, window buffer; tracemalloc): "
         f"{memory / 1024:,.1f} KiB (goal < 1 MB: {'met' if memory < 1_000_000 else 'NOT met'}).",

@@ -99,6 +99,7 @@ class BotRunner:
         book: Book | None = None,
     ) -> None:
         self.setup = setup
+        self.bot_id = setup.bot_id  # read on every step by every service: a plain attribute
         self._exchange = exchange
         self._gate = gate
         self._recorder = recorder
@@ -137,11 +138,6 @@ class BotRunner:
         """The state without the last quiet candles' view: every field but `view` is current.
         For per-step readers (orders, position, cycles) that must not pay for folding it."""
         return self._state
-
-    @property
-    def bot_id(self) -> str:
-        """The bot's id."""
-        return self.setup.bot_id
 
     @property
     def pnl(self) -> float:

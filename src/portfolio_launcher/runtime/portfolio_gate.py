@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 
 from portfolio_launcher.core.orders import OrderType, Side
+from portfolio_launcher.portfolio.book import Book
 from portfolio_launcher.portfolio.risk import (
     ExposureView,
     OrderExposure,
@@ -21,8 +22,10 @@ from portfolio_launcher.portfolio.risk import (
 from portfolio_launcher.runtime.bot_runner import BotRunner
 from portfolio_launcher.runtime.risk_gate import OrderCheck
 from portfolio_launcher.runtime.view import PortfolioBook
+from portfolio_launcher.strategy.state import OrderRecord
 
 RefusalListener = Callable[[str, RiskVerdict], None]
+_TermsKey = tuple[Book, tuple[OrderRecord, ...], float]
 
 
 def adding_notional(runner: BotRunner, exclude: str) -> float:
@@ -58,6 +61,21 @@ class PortfolioRiskGate:
         self._on_refusal = on_refusal
         self._episodes: set[tuple[str, str]] = set()
         self.refusals = 0
+        self._cache: dict[str, tuple[_TermsKey, tuple[float, float]]] = {}
+
+    def _terms(self, runner: BotRunner) -> tuple[float, float]:
+        """Another bot's (position + adding notional, PnL): the same values the sums would
+        compute, kept until its book, orders or mark change (all immutable or plain floats), so
+        an order of one bot does not walk every other bot's orders again."""
+        key = (runner.book, runner.position_state.orders, runner.mark)
+        cached = self._cache.get(runner.bot_id)
+        if cached is not None:
+            (book, orders, mark), terms = cached
+            if book is key[0] and orders is key[1] and mark == key[2]:
+                return terms
+        terms = (runner.book.notional(runner.mark) + adding_notional(runner, ""), runner.pnl)
+        self._cache[runner.bot_id] = (key, terms)
+        return terms
 
     def review(self, check: OrderCheck) -> RiskVerdict:
         """Accept or refuse one order of one bot."""
@@ -67,10 +85,14 @@ class PortfolioRiskGate:
         realized_unrealized = 0.0
         ordering: BotRunner | None = None
         for runner in self._runners:
-            total += runner.book.notional(runner.mark) + adding_notional(runner, exclude)
-            realized_unrealized += runner.pnl
             if runner.bot_id == check.bot_id:
                 ordering = runner
+                total += runner.book.notional(runner.mark) + adding_notional(runner, exclude)
+                realized_unrealized += runner.pnl
+            else:
+                notional, pnl = self._terms(runner)
+                total += notional
+                realized_unrealized += pnl
         assert ordering is not None, f"unknown bot {check.bot_id}"
         view = ExposureView(
             equity=self._book.total_balance + realized_unrealized,

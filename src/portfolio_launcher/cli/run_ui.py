@@ -10,7 +10,8 @@ from portfolio_launcher.cli.report import EXIT_RUNTIME, EXIT_USAGE
 from portfolio_launcher.cli.run_view import runtime_box, summary_line
 from portfolio_launcher.cli.terminal import Terminal
 from portfolio_launcher.config.loaded import LoadedPortfolio
-from portfolio_launcher.core.errors import ConfigError
+from portfolio_launcher.core.errors import ConfigError, ExchangeError
+from portfolio_launcher.core.secrets import redact
 from portfolio_launcher.runtime.view import PortfolioView
 from portfolio_launcher.store.protocol import StoreError, StoreLockedError
 
@@ -54,3 +55,9 @@ def run_until_done(
     except ConfigError as e:
         term.complain(f"error: {e}")
         return EXIT_USAGE
+    except ExchangeError as e:
+        # A venue that fails while the portfolio is assembled (markets, account settings): no
+        # bot was started, so no order was sent. A clear line, not a bug report.
+        text = redact(f"{type(e).__name__}: {e}", list(portfolio.secret_values))
+        term.complain(f"error: the venue failed before any bot started ({text}); nothing traded")
+        return EXIT_RUNTIME

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -303,3 +304,17 @@ def test_live_refuses_a_demo_feed(tmp_path: Path, venue: ThreadedVenue[BybitVenu
     assert result.returncode == 2
     assert "-feed sim is for demo runs" in result.stderr
     assert venue.call(lambda v: v.count("POST", "/v5/order/create")) == 0
+
+
+def test_an_unreachable_venue_at_start_is_a_clear_runtime_error(tmp_path: Path) -> None:
+    # Nothing listens on a port taken and released at once: the connection is refused.
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    _write_portfolio(tmp_path, f"http://127.0.0.1:{port}")
+    result = run_cli(["-portfolio", "p.json", "-demo=false"], cwd=tmp_path, env=CREDENTIALS)
+    assert result.returncode == 1
+    assert "error: the venue failed before any bot started" in result.stderr
+    assert "loading bybit markets" in result.stderr
+    assert "internal error" not in result.stderr and "Traceback" not in result.stderr
+    assert SECRET not in result.stderr + result.stdout and KEY not in result.stderr

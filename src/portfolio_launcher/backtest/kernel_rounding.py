@@ -13,7 +13,8 @@ import math
 from decimal import Decimal
 
 import numpy as np
-from numba import njit
+
+from portfolio_launcher.backtest.kernel_layout import kernel_part
 
 # The same slack as core.rounding (in steps): absorbs binary noise of exact multiples.
 EPS = 1e-9
@@ -35,13 +36,13 @@ def step_parts(step: float) -> tuple[float, float]:
     return float(mantissa), float(10 ** (-exp))
 
 
-@njit(cache=True)
+@kernel_part
 def snap(n: float, m: float, div: float) -> float:
     """n * step as the nearest float to the exact decimal product (n integral)."""
     return (n * m) / div
 
 
-@njit(cache=True)
+@kernel_part
 def floor_to_step(value: float, step: float, m: float, div: float) -> float:
     """`core.rounding.floor_to_step`."""
     if step <= 0:
@@ -50,7 +51,7 @@ def floor_to_step(value: float, step: float, m: float, div: float) -> float:
     return snap(math.floor(x + (EPS + abs(x) * REL_EPS)), m, div)
 
 
-@njit(cache=True)
+@kernel_part
 def ceil_to_step(value: float, step: float, m: float, div: float) -> float:
     """`core.rounding.ceil_to_step`."""
     if step <= 0:
@@ -59,7 +60,7 @@ def ceil_to_step(value: float, step: float, m: float, div: float) -> float:
     return snap(math.ceil(x - (EPS + abs(x) * REL_EPS)), m, div)
 
 
-@njit(cache=True)
+@kernel_part
 def round_nearest(value: float, step: float, m: float, div: float) -> float:
     """`core.rounding.round_price(..., NEAREST)`: half-even on the quotient (a float lands on a
     .5 tie exactly when its shortest decimal form does, so this equals the Decimal rounding)."""
@@ -68,7 +69,7 @@ def round_nearest(value: float, step: float, m: float, div: float) -> float:
     return snap(np.rint(value / step), m, div)
 
 
-@njit(cache=True)
+@kernel_part
 def is_step_multiple(value: float, step: float) -> bool:
     """`core.rounding.is_step_multiple` for the kernel's quantities: sums and differences of
     whole steps, whose distance from a multiple is binary noise (~1e-16 steps) or whole steps,
@@ -79,7 +80,7 @@ def is_step_multiple(value: float, step: float) -> bool:
     return bool(abs(x - np.rint(x)) <= 1e-9)
 
 
-@njit(cache=True)
+@kernel_part
 def snap_qty(value: float, step: float, m: float, div: float) -> float:
     """`strategy.fills.snap_qty`: a sum of whole steps with the float noise removed."""
     if step > 0 and is_step_multiple(value, step):

@@ -48,6 +48,7 @@ from portfolio_launcher.strategy.ids import parse_id
 from portfolio_launcher.strategy.machine import committed_margin
 
 ERROR_WINDOW_S = 300.0
+_QTY_TOLERANCE = 1e-9
 
 
 @dataclass
@@ -119,6 +120,8 @@ class BotRunner:
         self.market_time = 0
         self._busy = False
         self._pending_fills: deque[Fill] = deque()
+        # Quantity per client order id booked by reconciliation ahead of its trades.
+        self._covered: dict[str, float] = {}
 
     @property
     def state(self) -> BotState:
@@ -238,8 +241,40 @@ class BotRunner:
         self._recorder.touch(self.bot_id)
         return True
 
-    async def handle_fill(self, fill: Fill) -> None:
+    async def catch_up(self, fill: Fill) -> None:
+        """Book a fill that reconciliation found at the venue but the fill stream has not
+        delivered. The venue's own trades behind it may still arrive later (a live fill poller
+        runs beside reconciliation): up to this quantity they are then not booked again."""
+        cid = fill.client_order_id
+        self._covered[cid] = self._covered.get(cid, 0.0) + fill.quantity
+        await self.handle_fill(fill, reconciled=True)
+
+    def _uncovered(self, fill: Fill) -> Fill | None:
+        """The part of a delivered fill that reconciliation has not booked already (None: all
+        of it was). A trade absorbed this way keeps the catch-up's price; its fee is not
+        booked (the venue's order status, which the catch-up came from, carries none)."""
+        cid = fill.client_order_id
+        covered = self._covered.get(cid)
+        if covered is None:
+            return fill
+        absorbed = min(covered, fill.quantity)
+        rest = covered - absorbed
+        if rest <= _QTY_TOLERANCE * max(1.0, covered):
+            del self._covered[cid]
+        else:
+            self._covered[cid] = rest
+        left = fill.quantity - absorbed
+        if left <= _QTY_TOLERANCE * max(1.0, fill.quantity):
+            return None
+        return replace(fill, quantity=left, fee=fill.fee * left / fill.quantity)
+
+    async def handle_fill(self, fill: Fill, *, reconciled: bool = False) -> None:
         """The exchange's fill handler (awaited by the paper exchange mid-candle)."""
+        if not reconciled:
+            uncovered = self._uncovered(fill)
+            if uncovered is None:
+                return
+            fill = uncovered
         self._book_fill(fill)
         if parse_id(fill.client_order_id, self.bot_id) is None and self.book.quantity == 0.0:
             # Not the bot's own order, and the position is gone: a liquidation or manual close.

@@ -4,7 +4,8 @@ The exchange wins. Orders are matched by client order id:
 - a record the exchange does not know at all never reached it: the record is forgotten;
 - a record whose order was cancelled at the exchange is forgotten;
 - a record whose order filled (fully or partly) while the bot was not listening gets the missing
-  quantity handed over as a fill, at the order's average fill price;
+  quantity handed over as a fill, at the order's average fill price (when the venue's trades
+  behind it arrive later through the fill stream, they are not booked a second time);
 - an open order carrying the bot's id prefix that the bot has no record of is cancelled (the bot
   cannot manage an order it does not know);
 - an open order of the bot's symbol without its prefix belongs to someone else: reported, and
@@ -42,7 +43,7 @@ async def reconcile(runner: BotRunner, *, cancel_orphans: bool, time_ms: int) ->
             continue
         missing = order.filled_qty - record.filled
         if missing > _TOLERANCE * max(1.0, order.quantity):
-            await runner.handle_fill(_catch_up_fill(order, missing, time_ms))
+            await runner.catch_up(_catch_up_fill(order, missing, time_ms))
             note(
                 "fill missed while away",
                 f"{cid} filled {record.filled:g}",

@@ -73,6 +73,10 @@ class BookEvent:
     stage: int
 
 
+CLOSED_ORDERS_KEPT = 10_000
+"""Closed orders the paper venue still answers for (`fetch_order`, an idempotent resend)."""
+
+
 class OrderBook:
     """Every order ever placed (by client id) and the resting ones per symbol.
 
@@ -81,10 +85,12 @@ class OrderBook:
     is one of the two heads and a candle that reaches neither head is skipped in O(1).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, closed_kept: int = CLOSED_ORDERS_KEPT) -> None:
         self._by_client_id: dict[str, OrderState] = {}
         self._buys: dict[str, list[OrderState]] = {}
         self._sells: dict[str, list[OrderState]] = {}
+        self._closed_kept = closed_kept
+        self._forget_at = 2 * closed_kept
 
     def get(self, client_order_id: str) -> OrderState | None:
         """Any order (open or closed) with this client id."""
@@ -99,12 +105,32 @@ class OrderBook:
         both = self._buys.get(symbol, []) + self._sells.get(symbol, [])
         return sorted(both, key=_by_seq)
 
+    def open_orders(self) -> list[OrderState]:
+        """The open orders, in creation order."""
+        return sorted(
+            (o for o in self._by_client_id.values() if o.status is OrderStatus.OPEN), key=_by_seq
+        )
+
     def add(self, order: OrderState) -> None:
         """Record an order; a limit order that is open also rests."""
         self._by_client_id[order.client_order_id] = order
+        if len(self._by_client_id) > self._forget_at:
+            self._forget_old_closed()
         if order.status is OrderStatus.OPEN and order.order_type is OrderType.LIMIT:
             side = self._side(order)
             side.insert(bisect_right(side, _priority(order), key=_priority), order)
+
+    def _forget_old_closed(self) -> None:
+        """Keep the newest `closed_kept` closed orders (and every open one). A venue keeps order
+        history for a while, not forever; without a bound a long demo run would hold every
+        order it ever placed. Amortised: runs once per `closed_kept` new orders."""
+        closed = sorted(
+            (o for o in self._by_client_id.values() if o.status is not OrderStatus.OPEN),
+            key=_by_seq,
+        )
+        for old in closed[: max(0, len(closed) - self._closed_kept)]:
+            del self._by_client_id[old.client_order_id]
+        self._forget_at = len(self._by_client_id) + self._closed_kept
 
     def remove(self, order: OrderState) -> None:
         """Take an order off the resting book (filled or cancelled)."""

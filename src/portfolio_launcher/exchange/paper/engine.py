@@ -40,6 +40,9 @@ from portfolio_launcher.exchange.paper.validation import (
     margin_needed,
 )
 
+FILLS_KEPT = 10_000
+"""Fills the paper venue keeps in memory (`fills()`); the runtime's state store keeps them all."""
+
 
 class PaperEngine:
     """State of one paper account and the synchronous operations on it. Fills are appended to
@@ -284,4 +287,6 @@ class PaperEngine:
     def emit(self, fill: Fill) -> None:
         """Record a fill and queue it for the symbol's handler."""
         self.fills.append(fill)
+        if len(self.fills) > 2 * FILLS_KEPT:
+            del self.fills[:-FILLS_KEPT]
         self.pending.setdefault(fill.symbol, deque()).append(fill)

@@ -309,7 +309,8 @@ class PaperExchange:
         return sum(b.unrealized for b in self._books(symbol))
 
     def fills(self, symbol: str | None = None) -> list[Fill]:
-        """Every fill so far (liquidations included), oldest first."""
+        """The fills so far (liquidations included), oldest first: at least the last
+        `engine.FILLS_KEPT` (a long run drops older ones; the runtime's store keeps them all)."""
         return [f for f in self._engine.fills if symbol is None or f.symbol == symbol]
 
     def liquidations(self) -> list[LiquidationEvent]:
@@ -334,9 +335,7 @@ class PaperExchange:
         compact snapshot at every step.
         """
         e = self._engine
-        orders = e.book.all_orders()
-        if compact:
-            orders = [o for o in orders if o.status is OrderStatus.OPEN]
+        orders = e.book.open_orders() if compact else e.book.all_orders()
         return {
             "version": snap.SNAPSHOT_VERSION,
             "seq": e.seq,

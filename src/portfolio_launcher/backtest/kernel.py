@@ -15,7 +15,9 @@ free-column stack, and the strategy keeps its open buy records in sequence order
 given order (reserved margin, committed margin) walk only those short lists, in that order,
 giving the engine's exact floats; and every function is compiled into the one loop function
 `_run` (`kernel_layout.kernel_part`), over two state arrays and without reference counting, so
-no event pays for calls.
+no event pays for calls. numba's cache of that function checks this file's time stamp only:
+after editing another `kernel_*.py` module, delete `__pycache__/kernel*.nb*` or touch this file,
+or the old compiled loop keeps running.
 
 Scope (the wrapper enforces it): one long bot on an isolated linear perpetual, no funding, the
 portfolio risk limits not binding (the gate's budget rule applies), no liquidation (reaching the
@@ -310,15 +312,15 @@ def _scan(F, Z, passed, inp, i: int) -> int:  # type: ignore[no-untyped-def]
             if F[T_IN_PLAN, lv] != 0.0 and F[T_QTY, lv] - F[T_FILLED, lv] > 0:
                 close_hi = min(close_hi, F[T_PRICE, lv])
     if close_lo == -math.inf and close_hi == math.inf:
-        return _touch(low, high, i, n, buy_trig, sell_trig)
-    return _touch_close(low, high, close, i, n, buy_trig, sell_trig, close_lo, close_hi)
+        return touch_scan(low, high, i, n, buy_trig, sell_trig)
+    return touch_close_scan(low, high, close, i, n, buy_trig, sell_trig, close_lo, close_hi)
 
 
 _CHUNK = 8  # candles a skip scan tests at once
 
 
 @kernel_part
-def _touch(low, high, i: int, n: int, buy: float, sell: float) -> int:  # type: ignore[no-untyped-def]
+def touch_scan(low, high, i: int, n: int, buy: float, sell: float) -> int:  # type: ignore[no-untyped-def]
     """The first candle from `i` whose low reaches `buy` or whose high reaches `sell` (n when
     none). A chunk's lowest low and highest high (branch-free min/max chains) are tested
     first; only the chunk that reaches a price is searched candle by candle. A NaN is skipped
@@ -341,10 +343,11 @@ def _touch(low, high, i: int, n: int, buy: float, sell: float) -> int:  # type: 
 
 
 @kernel_part
-def _touch_close(  # type: ignore[no-untyped-def]
+def touch_close_scan(  # type: ignore[no-untyped-def]
     low, high, close, i: int, n: int, buy: float, sell: float, below: float, above: float
 ) -> int:
-    """`_touch`, or the first candle whose close is at or below `below` or at or above `above`."""
+    """`touch_scan`, or else the first candle whose close is at or below `below` or at or above
+    `above`."""
     j = max(i, 0)
     while j + _CHUNK <= n:
         lo, hi, clo, chi = math.inf, -math.inf, math.inf, -math.inf
@@ -372,6 +375,15 @@ def run_arrays(time, passed, inp, P, C, out_f, out_i, equity):  # type: ignore[n
     `inp` = (open, high, low, close, size factor, TP percent, threshold table, volume-scale
     powers); `equity` (length n, or 0 when not wanted) receives the account equity per bar.
     """
+    F, Z = new_state(P, C)
+    _run(time, passed, inp, out_f, out_i, equity, F, Z)
+    return F[R_S, :NS].copy(), Z[R_G, :NG].copy()
+
+
+@njit(cache=True)
+def new_state(P, C):  # type: ignore[no-untyped-def]
+    """The state arrays (F, Z) of a bot before its first candle: parameters copied in, the
+    deposit in the wallet, every book column free."""
     K = C[C_LEVELS_TABLE]
     width = C[C_TP_LEVELS] + 1 + K + 4  # book columns: every TP level and ladder level, spare
     F = np.zeros((F_ROWS, max(NP, K + 1, MCAP, QCAP, XCAP, width)))
@@ -381,19 +393,19 @@ def run_arrays(time, passed, inp, P, C, out_f, out_i, equity):  # type: ignore[n
     for c in range(width):
         Z[L_FREE, c] = width - 1 - c
     Z[R_G, G_NFREE] = width
-    _run(time, passed, inp, out_f, out_i, equity, F, Z)
-    return F[R_S, :NS].copy(), Z[R_G, :NG].copy()
+    F[R_S, S_WALLET] = P[P_BALANCE]
+    Z[R_G, G_ACTIVE], Z[R_G, G_CYCLE] = 1, 1
+    Z[R_G, G_VIEW] = max(C[C_START] - 1, 0)
+    return F, Z
 
 
 @kernel_loop
 def _run(time, passed, inp, out_f, out_i, equity, F, Z) -> None:  # type: ignore[no-untyped-def]
+    """The candle loop over the state `new_state` made."""
     close = inp[3]
     n = close.shape[0]
     levels = Z[R_C, C_MAX_LEVELS] if Z[R_C, C_LADDER] != 0 else 0
-    F[R_S, S_WALLET] = F[R_P, P_BALANCE]
-    Z[R_G, G_ACTIVE], Z[R_G, G_CYCLE] = 1, 1
     start = Z[R_C, C_START]
-    Z[R_G, G_VIEW] = max(start - 1, 0)
     want_equity = Z[R_C, C_EQUITY] != 0
     if want_equity:
         for j in range(min(start, n)):

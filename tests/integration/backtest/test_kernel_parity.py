@@ -20,6 +20,7 @@ from portfolio_launcher.backtest.kernel_inputs import (
 from portfolio_launcher.backtest.sweep import KernelResult, run_kernel
 from portfolio_launcher.exchange.paper.instruments import derived_rules
 from portfolio_launcher.strategy.ids import parse_id
+from portfolio_launcher.strategy.params import SafetyOrders, SpacingParams, StrategyParams
 from portfolio_launcher.strategy.state import OrderRole
 from tests.candle_files import all_files, load_columns
 from tests.integration.backtest.kernel_helpers import (
@@ -129,3 +130,42 @@ def test_kernel_matches_full_engine(candles_dir: Path, tmp_path: Path, case: int
         assert_same(kernel, engine, label)
         fills += len(kernel)
     assert fills > 0, "the configurations traded nothing: the comparison would be empty"
+
+
+@pytest.mark.parametrize("symbol_file", ["BTC_USDT-5m.csv", "XLM_BTC-5m.csv"])
+def test_benchmark_bot_matches_full_engine(
+    candles_dir: Path, tmp_path: Path, symbol_file: str
+) -> None:
+    """The bot `bench/bench_backtest_kernel.py` times (ladder of 5 levels 1.5% apart, TP 1.2%,
+    no indicators, a 50 base) over a whole real 5m file: dozens of cycles, each ending and the
+    next starting within one candle, the path the benchmark spends its time on."""
+    path = candles_dir / symbol_file
+    if not path.exists():
+        pytest.skip(f"{path} not found")
+    c = load_columns(path)
+    cut = slice(0, min(len(c.close), 12_000))
+    series = KernelSeries(
+        c.time[cut].copy(),
+        c.open[cut].copy(),
+        c.high[cut].copy(),
+        c.low[cut].copy(),
+        c.close[cut].copy(),
+        c.volume[cut].copy(),
+    )
+    start = 20
+    rules = derived_rules(SYMBOL, float(series.close[start - 1]))
+    params = StrategyParams(
+        symbol=SYMBOL,
+        base_amount=max(50.0, 2 * rules.min_notional),
+        window_size=start,
+        tp_percent=0.012,
+        safety_orders=SafetyOrders.LADDER,
+        max_dca_levels=5,
+        spacing=SpacingParams.fixed(0.015, 1.0),
+    )
+    budget = 10_000.0
+    market = KernelMarket(rules, budget, budget)
+    kernel = run_kernel(series, params, market, start=start)
+    engine = run_full_engine(tmp_path, series, params, market, start, "5m")
+    assert_same(kernel, engine, f"benchmark bot on {symbol_file}")
+    assert kernel.cycles_completed > 10, "the stretch should hold many cycles"

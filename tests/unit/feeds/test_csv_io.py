@@ -15,6 +15,7 @@ from portfolio_launcher.core.errors import ConfigError
 from portfolio_launcher.core.intervals import interval_ms
 from portfolio_launcher.core.market import Candle
 from portfolio_launcher.feeds.columns import CandleColumns
+from portfolio_launcher.feeds.csv_fast import parse_csv_numbers, read_valid_csv
 from portfolio_launcher.feeds.csv_io import (
     HEADER,
     CandleFile,
@@ -22,9 +23,7 @@ from portfolio_launcher.feeds.csv_io import (
     file_name_candidates,
     find_candle_file,
     last_timestamp,
-    parse_csv_numbers,
     read_candle_file,
-    read_valid_csv,
     repair_tail,
     write_candles,
 )

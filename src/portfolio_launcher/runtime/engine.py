@@ -38,6 +38,10 @@ class CandleMatcher(Protocol):
         """Walk the candle's price path, delivering fills to the bots."""
         ...
 
+    def pass_quiet(self, symbol: str, candle: Candle, interval: str | None = None) -> bool:
+        """Take a candle that can trigger nothing (no walk, no funding); False: walk it."""
+        ...
+
     def snapshot(self, *, compact: bool = False) -> dict[str, Any]:
         """The exchange's state as plain JSON values (`compact`: what matching depends on)."""
         ...
@@ -199,17 +203,20 @@ class PortfolioEngine:
                 return
         self.step_ms = t
         candle = event.candle
-        if self._matcher is not None:
-            await self._matcher.process_candle(key.symbol, candle, key.interval)
+        matcher = self._matcher
+        if matcher is not None and not matcher.pass_quiet(key.symbol, candle, key.interval):
+            await matcher.process_candle(key.symbol, candle, key.interval)
             # Funding is charged by the account, not through fills: book it for the bot too.
             for slot in self._by_key[key]:
-                paid = self._matcher.funding_paid(key.symbol)
+                paid = matcher.funding_paid(key.symbol)
                 if paid != slot.runner.book.funding:
                     slot.runner.book = slot.runner.book.with_funding(
                         paid - slot.runner.book.funding
                     )
         if candle.closed:
             for slot in self._by_key[key]:
+                if self._quiet(slot, candle, t):
+                    continue
                 await self._drive(slot, candle, t)
         now = self._monotonic()
         if now - self._last_yield >= YIELD_EVERY_S:
@@ -226,6 +233,17 @@ class PortfolioEngine:
         """
         return self._monotonic() - self._last_commit >= self._options.commit_every_s
 
+    def _quiet(self, slot: BotSlot, candle: Candle, market_time: int) -> bool:
+        """A running bot takes a quiet candle without a decision (see `quiet_band`): nothing is
+        awaited, so no timeout is armed. False: `_drive` does the full work."""
+        if slot.status is not Lifecycle.RUNNING or slot.needs_start:
+            return False
+        try:
+            return slot.runner.quiet_close(candle, market_time)
+        except Exception as e:  # the supervisor's rule: one bot's failure is that bot's crash
+            self._crashed(slot, e, market_time)
+            return True
+
     async def _drive(self, slot: BotSlot, candle: Candle, market_time: int) -> None:
         runner = slot.runner
         if slot.status is Lifecycle.STOPPED:
@@ -238,12 +256,10 @@ class PortfolioEngine:
             return
         slot.busy_since = self._monotonic()
         try:
-            # A quiet candle (nothing to decide, see `quiet_band`) is taken without awaiting.
-            if not runner.quiet_close(candle, market_time):
-                # A bot silent for 5 heartbeats is unresponsive: cancel its work and restart it.
-                # (`asyncio.timeout` arms a timer on this task; `wait_for` would make a task.)
-                async with asyncio.timeout(5 * self._options.heartbeat_s):
-                    await runner.on_close(candle, market_time)
+            # A bot silent for 5 heartbeats is unresponsive: cancel its work and restart it.
+            # (`asyncio.timeout` arms a timer on this task; `wait_for` would make a task.)
+            async with asyncio.timeout(5 * self._options.heartbeat_s):
+                await runner.on_close(candle, market_time)
         except TimeoutError:
             self._recorder.alert(
                 "warning",

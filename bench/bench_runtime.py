@@ -17,13 +17,12 @@ import tracemalloc
 from pathlib import Path
 
 from portfolio_launcher.app.run import bot_setup, run_portfolio
-from portfolio_launcher.app.run_types import RunOptions
+from portfolio_launcher.app.run_types import RunOptions, SilentUI
 from portfolio_launcher.config.loader import LoadOptions, load_portfolio
 from portfolio_launcher.portfolio.risk import RiskVerdict
 from portfolio_launcher.runtime.bot_runner import BotRunner
 from portfolio_launcher.runtime.recorder import StepRecorder
 from portfolio_launcher.runtime.risk_gate import OrderCheck
-from portfolio_launcher.runtime.view import PortfolioView
 from portfolio_launcher.strategy.from_config import strategy_params
 
 SCRIPT = Path(sys.executable).parent / "portfolio-launcher"
@@ -66,17 +65,6 @@ class _AcceptAll:
         return RiskVerdict(True)
 
 
-class Quiet:
-    def message(self, text: str) -> None:
-        del text
-
-    def monitor(self, view: PortfolioView) -> None:
-        del view
-
-    def final(self, view: PortfolioView) -> None:
-        del view
-
-
 def run_events(bots: int, hours: float, where: str | None = None) -> tuple[int, float, float]:
     """(events, wall seconds, cpu seconds) of a run of `hours` simulated hours; the state store
     and logs live in a temporary folder under `where` (None: the system's temp folder)."""
@@ -88,7 +76,7 @@ def run_events(bots: int, hours: float, where: str | None = None) -> tuple[int, 
             duration_s=hours * 3600, log_dir=folder / "logs", monitor_s=3600, log_level="warning"
         )
         wall, cpu = time.perf_counter(), time.process_time()
-        code = asyncio.run(run_portfolio(loaded, options, Quiet()))
+        code = asyncio.run(run_portfolio(loaded, options, SilentUI()))
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
         assert code == 0
         events = bots * int(hours * 12)
@@ -133,7 +121,7 @@ def status_seconds(bots: int) -> float:
         options = RunOptions(
             duration_s=1800, log_dir=folder / "logs", monitor_s=3600, log_level="warning"
         )
-        asyncio.run(run_portfolio(loaded, options, Quiet()))
+        asyncio.run(run_portfolio(loaded, options, SilentUI()))
         times = []
         for _ in range(3):
             t = time.perf_counter()

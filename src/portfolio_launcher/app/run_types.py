@@ -62,3 +62,20 @@ class EngineHooks:
     end_ms: int | None = None
     observer: StepObserver | None = None
     handle_signals: bool = True
+
+
+class SilentUI:
+    """A `RunUI` that shows nothing: for running a portfolio inside another program (a
+    benchmark, a test) where no terminal is watching."""
+
+    def message(self, text: str) -> None:
+        """Nothing is shown."""
+        del text
+
+    def monitor(self, view: PortfolioView) -> None:
+        """Nothing is shown."""
+        del view
+
+    def final(self, view: PortfolioView) -> None:
+        """Nothing is shown."""
+        del view

@@ -22,7 +22,7 @@ from portfolio_launcher.exchange.paper.instruments import derived_rules
 from portfolio_launcher.strategy.ids import parse_id
 from portfolio_launcher.strategy.params import SafetyOrders, SpacingParams, StrategyParams
 from portfolio_launcher.strategy.state import OrderRole
-from tests.candle_files import all_files, load_columns
+from tests.candle_files import Columns, all_files, load_columns
 from tests.integration.backtest.kernel_helpers import (
     BOT_ID,
     EngineRun,
@@ -55,10 +55,8 @@ _REASONS = {
 _SIDES = {"buy": lay.BUY, "sell": lay.SELL}
 
 
-def _series(path: Path, rng: random.Random) -> KernelSeries:
-    c = load_columns(path)
-    lo = rng.randint(0, max(0, len(c.close) - SLICE))
-    cut = slice(lo, lo + SLICE)
+def _series(c: Columns, cut: slice) -> KernelSeries:
+    """The kernel's input arrays for the rows `cut` of loaded columns (copies)."""
     return KernelSeries(
         c.time[cut].copy(),
         c.open[cut].copy(),
@@ -67,6 +65,13 @@ def _series(path: Path, rng: random.Random) -> KernelSeries:
         c.close[cut].copy(),
         c.volume[cut].copy(),
     )
+
+
+def _series(path: Path, rng: random.Random) -> KernelSeries:
+    c = load_columns(path)
+    lo = rng.randint(0, max(0, len(c.close) - SLICE))
+    cut = slice(lo, lo + SLICE)
+    return _series(c, cut)
 
 
 def assert_same(kernel: KernelResult, engine: EngineRun, label: str) -> None:
@@ -144,14 +149,7 @@ def test_benchmark_bot_matches_full_engine(
         pytest.skip(f"{path} not found")
     c = load_columns(path)
     cut = slice(0, min(len(c.close), 12_000))
-    series = KernelSeries(
-        c.time[cut].copy(),
-        c.open[cut].copy(),
-        c.high[cut].copy(),
-        c.low[cut].copy(),
-        c.close[cut].copy(),
-        c.volume[cut].copy(),
-    )
+    series = _series(c, cut)
     start = 20
     rules = derived_rules(SYMBOL, float(series.close[start - 1]))
     params = StrategyParams(

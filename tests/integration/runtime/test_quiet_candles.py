@@ -17,11 +17,10 @@ from typing import Any
 import pytest
 
 from portfolio_launcher.app.run import run_portfolio
-from portfolio_launcher.app.run_types import RunOptions
+from portfolio_launcher.app.run_types import RunOptions, SilentUI
 from portfolio_launcher.config.loader import LoadOptions, load_portfolio
 from portfolio_launcher.core.market import Candle
 from portfolio_launcher.runtime.bot_runner import BotRunner
-from portfolio_launcher.runtime.view import PortfolioView
 
 BOTS: dict[str, dict[str, Any]] = {
     "ladder": {"safety_orders": "ladder", "max_dca_levels": 4},
@@ -31,17 +30,6 @@ BOTS: dict[str, dict[str, Any]] = {
     "market_tp": {"auto_tp_orders": False, "use_tp_levels": True, "tp_levels": 2},
     "unlimited": {"dca_spacing": {"strategy": "fixed", "parameters": {"base_threshold": 0.004}}},
 }
-
-
-class _Quiet:
-    def message(self, text: str) -> None:
-        del text
-
-    def monitor(self, view: PortfolioView) -> None:
-        del view
-
-    def final(self, view: PortfolioView) -> None:
-        del view
 
 
 def _portfolio(folder: Path) -> Path:
@@ -75,7 +63,7 @@ def _run(folder: Path) -> dict[str, list[tuple[Any, ...]]]:
     path = _portfolio(folder)
     loaded = load_portfolio(str(path), LoadOptions(cwd=folder, environ={}))
     options = RunOptions(duration_s=2 * 86_400, log_dir=folder / "logs", log_level="warning")
-    assert asyncio.run(run_portfolio(loaded, options, _Quiet())) == 0
+    assert asyncio.run(run_portfolio(loaded, options, SilentUI())) == 0
     db = next(p for p in folder.iterdir() if p.suffix == ".db")
     out: dict[str, list[tuple[Any, ...]]] = {}
     with sqlite3.connect(db) as conn:

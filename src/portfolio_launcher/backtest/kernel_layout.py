@@ -252,3 +252,16 @@ I_SIDE = 1
 I_ROLE = 2
 I_LEVEL = 3
 NI = 4
+
+
+@kernel_part
+def list_drop(Z, row: int, count: int, value: int) -> None:  # type: ignore[no-untyped-def]  # noqa: N803
+    """Remove `value` from the ordered list `Z[row, :Z[R_G, count]]`, keeping the order of the
+    rest (the book's sides and the buy records are such lists)."""
+    n = Z[R_G, count]
+    r = 0
+    while Z[row, r] != value:
+        r += 1
+    for x in range(r + 1, n):
+        Z[row, x - 1] = Z[row, x]
+    Z[R_G, count] = n - 1

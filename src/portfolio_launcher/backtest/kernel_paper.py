@@ -83,6 +83,7 @@ from portfolio_launcher.backtest.kernel_layout import (
     S_SIZE,
     S_WALLET,
     kernel_part,
+    list_drop,
 )
 from portfolio_launcher.backtest.kernel_rounding import ceil_to_step, floor_to_step
 
@@ -131,13 +132,7 @@ def _insert(F, Z, c: int, side: int) -> None:  # type: ignore[no-untyped-def]
 def _unlist(F, Z, c: int) -> None:  # type: ignore[no-untyped-def]
     """Take column `c` off the book: out of its side's list, onto the free stack."""
     row, count = (L_BUY, G_NBUY) if F[B_SIDE, c] == BUY else (L_SELL, G_NSELL)
-    n = Z[R_G, count]
-    r = 0
-    while Z[row, r] != c:
-        r += 1
-    for x in range(r + 1, n):
-        Z[row, x - 1] = Z[row, x]
-    Z[R_G, count] = n - 1
+    list_drop(Z, row, count, c)
     F[B_LIVE, c] = 0.0
     Z[L_FREE, Z[R_G, G_NFREE]] = c
     Z[R_G, G_NFREE] += 1

@@ -119,6 +119,7 @@ from portfolio_launcher.backtest.kernel_layout import (
     X_SIDE,
     XCAP,
     kernel_part,
+    list_drop,
 )
 from portfolio_launcher.backtest.kernel_rounding import ceil_to_step, floor_to_step, snap_qty
 
@@ -158,13 +159,7 @@ def _rec_open(Z, e: int) -> None:  # type: ignore[no-untyped-def]
 
 @kernel_part
 def _rec_close(Z, e: int) -> None:  # type: ignore[no-untyped-def]
-    n = Z[R_G, G_NREC]
-    r = 0
-    while Z[L_REC, r] != e:
-        r += 1
-    for x in range(r + 1, n):
-        Z[L_REC, x - 1] = Z[L_REC, x]
-    Z[R_G, G_NREC] = n - 1
+    list_drop(Z, L_REC, G_NREC, e)
 
 
 @kernel_part

@@ -55,7 +55,7 @@ _REASONS = {
 _SIDES = {"buy": lay.BUY, "sell": lay.SELL}
 
 
-def _series(c: Columns, cut: slice) -> KernelSeries:
+def _kernel_series(c: Columns, cut: slice) -> KernelSeries:
     """The kernel's input arrays for the rows `cut` of loaded columns (copies)."""
     return KernelSeries(
         c.time[cut].copy(),
@@ -71,7 +71,7 @@ def _series(path: Path, rng: random.Random) -> KernelSeries:
     c = load_columns(path)
     lo = rng.randint(0, max(0, len(c.close) - SLICE))
     cut = slice(lo, lo + SLICE)
-    return _series(c, cut)
+    return _kernel_series(c, cut)
 
 
 def assert_same(kernel: KernelResult, engine: EngineRun, label: str) -> None:
@@ -149,7 +149,7 @@ def test_benchmark_bot_matches_full_engine(
         pytest.skip(f"{path} not found")
     c = load_columns(path)
     cut = slice(0, min(len(c.close), 12_000))
-    series = _series(c, cut)
+    series = _kernel_series(c, cut)
     start = 20
     rules = derived_rules(SYMBOL, float(series.close[start - 1]))
     params = StrategyParams(

@@ -6,16 +6,15 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from tests.cli_runner import REPO_ROOT, run_cli, tree_snapshot
+from tests.integration.backtest.chromium import needs_chromium, run_chromium
 from tests.integration.backtest.six_bot_data import write_six_bot_portfolio
 
 EXAMPLES = REPO_ROOT / "src" / "portfolio_launcher" / "examples"
-CHROMIUM = next((p for p in (shutil.which(n) for n in ("chromium", "chromium-browser")) if p), None)
 REPORT_FILES = {"summary.json", "fills.csv", "cycles.csv", "equity.csv", "report.html"}
 
 
@@ -66,29 +65,10 @@ def test_a_backtest_leaves_the_portfolio_state_alone(six_bots: Path) -> None:
     assert "logs" not in names
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium)")
+@needs_chromium
 def test_chromium_draws_the_six_bot_report(six_bots: Path, tmp_path: Path) -> None:
-    assert CHROMIUM is not None
     page = six_bots / "out1" / "report.html"
-    flags = [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--virtual-time-budget=5000",
-        f"--user-data-dir={tmp_path / 'profile'}",
-    ]
-    dom = subprocess.run(
-        [CHROMIUM, *flags, "--dump-dom", page.as_uri()],
-        capture_output=True,
-        text=True,
-        timeout=90,
-        check=True,
-    ).stdout
+    dom = run_chromium(tmp_path, "--dump-dom", page.as_uri()).stdout
     body = re.search(r"<body[^>]*>", dom)
     assert body is not None and 'data-rendered="ok"' in body.group(0)
     series = set(re.findall(r'<path d="[^"]+"[^>]*data-series="([^"]*)"', dom))

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import re
-import shutil
 import struct
-import subprocess
 import zlib
 from pathlib import Path
 
@@ -14,25 +12,11 @@ import pytest
 
 from portfolio_launcher.backtest.metrics import compute_metrics
 from portfolio_launcher.backtest.report_html import MAX_POINTS, write_report_html
+from tests.integration.backtest.chromium import needs_chromium, run_chromium
 from tests.unit.backtest.records import two_bot_record
 
 WEIRD = "</script><b>x&y</b>"
-CHROMIUM = next((p for p in (shutil.which(n) for n in ("chromium", "chromium-browser")) if p), None)
-FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--hide-scrollbars",
-    "--virtual-time-budget=5000",
-)
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None, reason="chromium is not installed (apt-get install chromium)"
-)
+pytestmark = needs_chromium
 
 
 @pytest.fixture(scope="module")
@@ -40,20 +24,6 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A page from 5,000 hourly bars of two bots, one with an id that tries to end the script."""
     record = two_bot_record(bars=5000)
     return write_report_html(record, compute_metrics(record), tmp_path_factory.mktemp("report"))
-
-
-def _chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    assert CHROMIUM is not None
-    profile = tmp_path / "profile"
-    profile.mkdir(exist_ok=True)
-    return subprocess.run(
-        [CHROMIUM, *FLAGS, f"--user-data-dir={profile}", *args],
-        capture_output=True,
-        text=True,
-        timeout=90,
-        check=True,
-        cwd=tmp_path,
-    )
 
 
 def test_the_page_needs_no_network(report: Path) -> None:
@@ -66,7 +36,7 @@ def test_the_page_needs_no_network(report: Path) -> None:
 
 
 def test_chromium_draws_every_chart_without_script_errors(report: Path, tmp_path: Path) -> None:
-    dom = _chromium(tmp_path, "--dump-dom", report.as_uri()).stdout
+    dom = run_chromium(tmp_path, "--dump-dom", report.as_uri()).stdout
     body = re.search(r"<body[^>]*>", dom)
     assert body is not None
     assert 'data-rendered="ok"' in body.group(0)
@@ -100,7 +70,7 @@ def test_chromium_draws_every_chart_without_script_errors(report: Path, tmp_path
 
 def test_a_screenshot_shows_the_lines(report: Path, tmp_path: Path) -> None:
     shot = tmp_path / "shot.png"
-    _chromium(tmp_path, "--window-size=1100,1400", f"--screenshot={shot}", report.as_uri())
+    run_chromium(tmp_path, "--window-size=1100,1400", f"--screenshot={shot}", report.as_uri())
     pixels = _read_png(shot)
     height, width, _ = pixels.shape
     assert (height, width) == (1400, 1100)

@@ -97,9 +97,16 @@ def _weight(weights: Mapping[str, float], bot_id: str) -> float:
 
 def max_drift(ledgers: Sequence[BotLedger], weights: Mapping[str, float], equity: float) -> float:
     """Largest `|E_i / E - w_i|` (bots without a weight target 0); 0 when `E <= 0`."""
+    return equity_drift([(b.bot_id, b.equity) for b in ledgers], weights, equity)
+
+
+def equity_drift(
+    equities: Sequence[tuple[str, float]], weights: Mapping[str, float], equity: float
+) -> float:
+    """`max_drift` from (bot id, `E_i`) pairs: what a per-step check needs, without ledgers."""
     if not equity > 0:
         return 0.0
-    return max((abs(b.equity / equity - _weight(weights, b.bot_id)) for b in ledgers), default=0.0)
+    return max((abs(e / equity - _weight(weights, b)) for b, e in equities), default=0.0)
 
 
 def capital_targets(

@@ -68,6 +68,10 @@ class CloseHistory:
             return np.empty(0)
         return np.diff(self._slice(row, n))
 
+    def taken(self, bot_id: str) -> int:
+        """How many closes the bot has ever taken (warm-up included)."""
+        return self._total[self._row[bot_id]]
+
     def aligned_log_returns(self, bot_ids: Sequence[str], count: int) -> np.ndarray | None:
         """The last `count` log returns of every bot in `bot_ids` as one (bots x n) array, when
         they have all taken the same number of closes and hold the same n (else None: ask

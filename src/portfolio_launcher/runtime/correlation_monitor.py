@@ -5,6 +5,9 @@ warning naming it, and with `correlation_action: block_new_entries` the weaker b
 per episode: a pair warns again only after its correlation fell below the threshold.
 
 Health checks run on market time (every `health_check_interval`), so a replay decides the same.
+Most checks find nothing: a `RollingPearson` screen, kept up to date as the window slides, rules
+out every pair far below the threshold first, and the exact matrix is computed only when the
+screen cannot (the outcome is the exact check's either way).
 """
 
 from __future__ import annotations
@@ -12,11 +15,17 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import numpy as np
+
 from portfolio_launcher.portfolio.correlation import correlated_pairs, weaker_of
+from portfolio_launcher.portfolio.rolling_correlation import RollingPearson
 from portfolio_launcher.runtime.bot_runner import BotRunner
 from portfolio_launcher.runtime.close_history import CloseHistory
 from portfolio_launcher.runtime.recorder import StepRecorder
 from portfolio_launcher.runtime.view import PortfolioBook
+
+MIN_POINTS = 10
+"""`correlated_pairs`' default: fewer aligned returns than this are not correlated at all."""
 
 
 class CorrelationMonitor:
@@ -47,6 +56,8 @@ class CorrelationMonitor:
         self._last_ms: int | None = None
         self.spikes: list[tuple[str, str, float]] = []
         self._episodes: set[tuple[str, str]] = set()
+        self._screen = RollingPearson()
+        self._screened: int | None = None  # closes taken when the screen last moved
 
     def after_step(self, market_time: int) -> None:
         """Check when a health-check interval of market time has passed."""
@@ -55,6 +66,12 @@ class CorrelationMonitor:
         self._last_ms = market_time
         ids = [r.bot_id for r in self._runners]
         block = self._closes.aligned_log_returns(ids, self._window)
+        if block is not None and self._clear(block, self._closes.taken(ids[0])):
+            # No pair is correlated: what the loop below would conclude from no spikes.
+            self.spikes = []
+            self._episodes = set()
+            self.blocked.clear()
+            return
         returns = (
             dict(zip(ids, block, strict=True))
             if block is not None
@@ -84,6 +101,14 @@ class CorrelationMonitor:
         self._episodes = active
         self.blocked.clear()
         self.blocked.update(blocked)
+
+    def _clear(self, block: np.ndarray, taken: int) -> bool:
+        """True when the screen rules out every pair (the exact check would find no spike)."""
+        added = taken - self._screened if self._screened is not None else -1
+        self._screened = taken
+        if block.shape[1] < MIN_POINTS:
+            return False  # too short to screen: the exact check decides what it omits
+        return self._screen.screen(block, added, self._threshold)
 
     def to_dict(self) -> dict[str, Any]:
         """What a restart needs to check and block at the same market moments."""

@@ -29,7 +29,7 @@ from portfolio_launcher.portfolio.ledger import BotLedger, PortfolioLedger, ledg
 from portfolio_launcher.portfolio.rebalance import (
     ProfitSharingSpec,
     capital_drift,
-    max_drift,
+    equity_drift,
     plan_rebalance,
 )
 from portfolio_launcher.runtime.bot_runner import BotRunner
@@ -85,6 +85,7 @@ class Rebalancer:
         self.carry: dict[str, float] = {}
         self.rebalances = 0
         self._drift_episode = False
+        self._capital: tuple[tuple[object, ...], float] | None = None
 
     # ---- history --------------------------------------------------------------------------
 
@@ -152,8 +153,7 @@ class Rebalancer:
             self.weights = self.weights or {k: v / c0 for k, v in self._book.allocated.items()}
             self.realized_mark = {r.bot_id: r.book.realized for r in self._runners}
             return
-        ledger = self.ledger()
-        drift = max_drift(ledger.bots, self.weights, ledger.equity)
+        drift = self._equity_drift()
         drifting = drift > self._s.threshold
         if drifting and not self._drift_episode:
             self._recorder.alert(
@@ -166,8 +166,32 @@ class Rebalancer:
             )
         self._drift_episode = drifting
         due = market_time - self.last_ms >= self._s.frequency_ms
-        if due or capital_drift(ledger, self.weights, self.balance) > self._s.threshold:
-            self.rebalance(ledger, market_time)
+        if due or self._capital_drift() > self._s.threshold:
+            self.rebalance(self.ledger(), market_time)
+
+    def _equity_drift(self) -> float:
+        """`max_drift` of `ledger()`, from the same sums in the same order (the same float)
+        without building a ledger per bot at every step."""
+        book = self._book
+        allocated = 0.0
+        equities: list[tuple[str, float]] = []
+        for r in self._runners:
+            stake = book.budget(r.bot_id)
+            allocated += stake
+            equities.append((r.bot_id, stake + r.book.realized + r.book.unrealized(r.mark)))
+        # `PortfolioLedger.equity`: unallocated + sum(E_i), the sum taken first.
+        total = sum(e for _, e in equities)
+        return equity_drift(equities, self.weights, book.total_balance - allocated + total)
+
+    def _capital_drift(self) -> float:
+        """`capital_drift` of `ledger()`. It reads stakes, weights and sharing balances only,
+        which change at a rebalance or a restore, so it is kept until one of them is replaced."""
+        key = (self._book.allocated, self.weights, self.balance)
+        cached = self._capital
+        if cached is None or any(a is not b for a, b in zip(cached[0], key, strict=True)):
+            cached = (key, capital_drift(self.ledger(), self.weights, self.balance))
+            self._capital = cached
+        return cached[1]
 
     def rebalance(self, ledger: PortfolioLedger, market_time: int) -> None:
         """Recompute weights, share profit, move stakes; record before/after and alert."""

@@ -1,0 +1,81 @@
+"""The rolling screen never hides a spike the exact check finds, and it does rule pairs out.
+
+A window slides over random return series (some pairs strongly correlated for a while, some
+series flat, a few steps that add several returns or skip the screen), and at every check the
+screen's "no pair reaches the threshold" must agree with `correlated_pairs` finding nothing.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from portfolio_launcher.portfolio.correlation import correlated_pairs
+from portfolio_launcher.portfolio.rolling_correlation import REFRESH, RollingPearson
+
+
+def _series(seed: int, bots: int, length: int, flat: bool) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    data = rng.normal(scale=1e-3, size=(bots, length))
+    # A stretch where the first two series move together: a spike appears and goes away.
+    start = int(rng.integers(0, length // 2))
+    common = rng.normal(scale=1e-3, size=length // 3)
+    data[0, start : start + common.size] = common
+    data[1, start : start + common.size] = common + rng.normal(scale=2e-5, size=common.size)
+    if flat:
+        data[-1, :] = 0.0
+    return data
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    bots=st.integers(2, 9),
+    window=st.integers(10, 60),
+    threshold=st.floats(0.3, 0.95),
+    flat=st.booleans(),
+    strides=st.lists(st.integers(0, 4), min_size=20, max_size=80),
+)
+def test_the_screen_only_clears_checks_the_exact_check_clears(
+    seed: int,
+    bots: int,
+    window: int,
+    threshold: float,
+    flat: bool,
+    strides: list[int],
+) -> None:
+    data = _series(seed, bots, window + sum(strides) + 1, flat)
+    screen = RollingPearson()
+    end = window
+    for n, stride in enumerate(strides):
+        end += stride
+        block = data[:, end - window : end]
+        returns = {f"b{i}": block[i] for i in range(bots)}
+        found = correlated_pairs(returns, window, threshold)
+        # `added`: returns since the previous screen (-1 on the first: nothing to slide from).
+        if screen.screen(block, stride if n else -1, threshold):
+            assert found == []
+
+
+def test_independent_series_are_cleared_without_the_exact_check() -> None:
+    """Over a long slide (past several rebuilds) the screen answers for independent series."""
+    data = np.random.default_rng(3).normal(scale=1e-3, size=(6, 2_000))
+    screen = RollingPearson()
+    cleared = 0
+    for end in range(288, 288 + 4 * REFRESH + 7):
+        cleared += screen.screen(data[:, end - 288 : end], 1 if end > 288 else -1, 0.85)
+    assert cleared == 4 * REFRESH + 7
+
+
+def test_a_correlated_pair_or_a_flat_series_is_left_to_the_exact_check() -> None:
+    rng = np.random.default_rng(5)
+    data = rng.normal(scale=1e-3, size=(3, 100))
+    data[2] = data[0] * 2.0 + 1e-9  # a perfect correlation
+    assert not RollingPearson().screen(data, -1, 0.85)
+    flat = rng.normal(scale=1e-3, size=(3, 100))
+    flat[1] = 0.0
+    assert not RollingPearson().screen(flat, -1, 0.85)
+    with_nan = rng.normal(scale=1e-3, size=(3, 100))
+    with_nan[0, 5] = np.nan
+    assert not RollingPearson().screen(with_nan, -1, 0.85)

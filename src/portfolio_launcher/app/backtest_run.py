@@ -37,7 +37,7 @@ from portfolio_launcher.feeds.pacing import Pacer
 from portfolio_launcher.feeds.protocol import Subscription
 from portfolio_launcher.feeds.replay import ReplayFeed
 from portfolio_launcher.runtime.view import PortfolioView
-from portfolio_launcher.store.protocol import FillRecord
+from portfolio_launcher.store.protocol import AlertRecord, FillRecord, StoredState
 from portfolio_launcher.strategy import OrderRole, parse_id
 
 ProgressFn = Callable[[int, int, int], None]
@@ -71,6 +71,9 @@ class BacktestOptions:
     log_dir: Path | None = None
     log_level: str = "warning"
     progress: ProgressFn | None = None
+    quiet_stretches: bool = True
+    """Take runs of quiet candles at once (runtime.stretch); False: every step alone (the
+    parity test compares the two)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +83,9 @@ class BacktestOutcome:
     record: BacktestRecord
     data_problems: tuple[str, ...]
     messages: tuple[str, ...]
+    final_state: StoredState
+    """The in-memory store's last commit (bots, portfolio services, venue) and its alerts."""
+    alerts: tuple[AlertRecord, ...] = ()
 
 
 def run_backtest(portfolio: LoadedPortfolio, options: BacktestOptions) -> BacktestRecord:
@@ -150,7 +156,11 @@ async def backtest(portfolio: LoadedPortfolio, options: BacktestOptions) -> Back
                 logs=logs,
                 decorate_exchange=None,
                 hooks=EngineHooks(
-                    start_ms=start, end_ms=end, observer=bars.observe, handle_signals=False
+                    start_ms=start,
+                    end_ms=end,
+                    observer=bars.observe,
+                    handle_signals=False,
+                    quiet_stretches=bars if options.quiet_stretches else None,
                 ),
             )
         finally:
@@ -169,7 +179,9 @@ async def backtest(portfolio: LoadedPortfolio, options: BacktestOptions) -> Back
         end=end,
         halted=code == EXIT_HALTED,
     )
-    return BacktestOutcome(record, problems, tuple(ui.messages))
+    return BacktestOutcome(
+        record, problems, tuple(ui.messages), store.load(), tuple(store.alerts())
+    )
 
 
 def _subscription(bot: LoadedBot) -> Subscription:

@@ -29,6 +29,7 @@ from portfolio_launcher.core.clock import WallClock
 from portfolio_launcher.core.intervals import interval_ms
 from portfolio_launcher.feeds.hub import FeedHub, FeedKey
 from portfolio_launcher.feeds.protocol import Subscription
+from portfolio_launcher.feeds.replay import ReplayFeed
 from portfolio_launcher.portfolio.allocation import WeightParams, lookback_count
 from portfolio_launcher.portfolio.rebalance import ProfitSharingSpec
 from portfolio_launcher.portfolio.risk import RiskLimits
@@ -41,6 +42,7 @@ from portfolio_launcher.runtime.portfolio_gate import PortfolioRiskGate
 from portfolio_launcher.runtime.rebalancer import Rebalancer, RebalanceSettings
 from portfolio_launcher.runtime.recorder import StepRecorder
 from portfolio_launcher.runtime.slots import BotSlot
+from portfolio_launcher.runtime.stretch import QuietStretches, StretchService
 from portfolio_launcher.runtime.view import PortfolioBook, PortfolioView, portfolio_view
 from portfolio_launcher.store.protocol import StateStore, StoredState
 from portfolio_launcher.store.sqlite_store import SqliteStore
@@ -326,6 +328,13 @@ async def run_engine(
         if hooks.observer is not None:
             hooks.observer(market_time, slots, book.allocated)
 
+    stretches = _quiet_stretches(
+        built,
+        slots,
+        venues,
+        [guard, closes, rebalancer, correlation, hooks.quiet_stretches],
+        end,
+    )
     engine = PortfolioEngine(
         slots=slots,
         hub=hub,
@@ -356,6 +365,7 @@ async def run_engine(
             sort_keys=True,
         ),
         after_step=after_step,
+        skip_quiet=stretches.advance if stretches is not None else None,
     )
     for slot in slots:
         venues.exchange_for(slot.bot_id).set_fill_handler(
@@ -420,3 +430,31 @@ async def run_engine(
         )
         return EXIT_HALTED
     return EXIT_OK
+
+
+def _quiet_stretches(
+    built: BuiltFeed,
+    slots: list[BotSlot],
+    venues: Venues,
+    services: list[StretchService | None],
+    end: int | None,
+) -> QuietStretches | None:
+    """Quiet stretches for a backtest (the observer given) on a replay feed and the paper
+    venue, when every bot trades one interval; None otherwise (each step is taken alone)."""
+    observer = services[-1]
+    intervals = {s.runner.setup.interval for s in slots}
+    if (
+        observer is None
+        or not isinstance(built.feed, ReplayFeed)
+        or venues.paper is None
+        or len(intervals) != 1
+    ):
+        return None
+    return QuietStretches(
+        feed=built.feed,
+        slots=slots,
+        paper=venues.paper,
+        services=[s for s in services if s is not None],
+        interval_ms=interval_ms(intervals.pop()),
+        end_ms=end,
+    )

@@ -9,6 +9,7 @@ from typing import Protocol
 
 from portfolio_launcher.exchange.protocol import Exchange
 from portfolio_launcher.runtime.slots import BotSlot
+from portfolio_launcher.runtime.stretch import StretchService
 from portfolio_launcher.runtime.view import PortfolioView
 from portfolio_launcher.store.protocol import StateStore
 
@@ -62,6 +63,9 @@ class EngineHooks:
     end_ms: int | None = None
     observer: StepObserver | None = None
     handle_signals: bool = True
+    quiet_stretches: StretchService | None = None
+    """Set (a backtest on a replay feed): quiet stretches are taken at once, and this service
+    (the observer's side) absorbs them; see runtime.stretch."""
 
 
 class SilentUI:

@@ -14,6 +14,7 @@ import numpy as np
 
 from portfolio_launcher.backtest.results import BotSeries, CycleRow
 from portfolio_launcher.runtime.slots import BotSlot
+from portfolio_launcher.runtime.stretch import StretchFigures
 
 
 @dataclass
@@ -87,6 +88,27 @@ class BarRecorder:
                     )
                 trace.cycles_seen = state.cycles_completed
         self.equity.append(total)
+
+    def quiet_steps(self, figures: StretchFigures) -> int:
+        """Every step of a stretch is recorded the same way: none ends it."""
+        return len(figures)
+
+    def absorb(self, figures: StretchFigures, steps: int) -> None:
+        """`observe` at each of the first `steps` steps of a quiet stretch (no fill, no cycle:
+        only the marks move)."""
+        if steps <= 0:
+            return
+        self.times.extend(figures.times[:steps].tolist())
+        total = np.full(steps, self._total_balance)
+        for i, bot_id in enumerate(figures.bot_ids):
+            trace = self._bots[bot_id]
+            pnl = figures.pnl[i, :steps]
+            total += pnl
+            quantity = float(figures.quantity[i])
+            trace.equity.extend((self.initial_allocation[bot_id] + pnl).tolist())
+            trace.exposure.extend((abs(quantity) * figures.closes[i, :steps]).tolist())
+            trace.position.extend([quantity] * steps)
+        self.equity.extend(total.tolist())
 
     def max_level(self, bot_id: str) -> int:
         """The highest DCA level the bot reached."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -10,16 +10,17 @@ import numpy as np
 from portfolio_launcher.core.errors import ConfigError
 from portfolio_launcher.core.intervals import interval_ms
 from portfolio_launcher.core.market import Candle, CandleEvent
-from portfolio_launcher.feeds.columns import iter_events, slice_columns
+from portfolio_launcher.feeds.columns import CandleColumns, slice_columns
 from portfolio_launcher.feeds.csv_io import (
     CandleFile,
     CandleProblem,
     find_candle_file,
     read_candle_file,
 )
-from portfolio_launcher.feeds.merge import merge_events, paced_events
+from portfolio_launcher.feeds.merge import paced_events
 from portfolio_launcher.feeds.pacing import Pacer
 from portfolio_launcher.feeds.protocol import Subscription
+from portfolio_launcher.feeds.skippable import Cursor, SkippableMerge
 
 
 class ReplayFeed:
@@ -43,6 +44,7 @@ class ReplayFeed:
         self._pacer = pacer
         self._files: dict[Subscription, CandleFile] = {}
         self._generation = 0
+        self._streams: list[SkippableMerge] = []
 
     @property
     def name(self) -> str:
@@ -71,13 +73,25 @@ class ReplayFeed:
     ) -> AsyncIterator[CandleEvent]:
         """Closed candles with close time in (`start_ms`, `end_ms`], merged in time order."""
         generation = self._generation
-        sources = [self._events(sub, start_ms, end_ms) for sub in subscriptions]
+        merged = SkippableMerge([self._cursor(sub, start_ms, end_ms) for sub in subscriptions])
+        self._streams.append(merged)
         return paced_events(
-            merge_events(sources),
+            merged,
             self._pacer,
             start_ms,
             lambda: self._generation != generation,
         )
+
+    def columns(self, subscription: Subscription) -> CandleColumns:
+        """The subscription's candles as columns (read-only: a backtest's quiet stretches
+        are applied from them)."""
+        return self._file(subscription).columns
+
+    def skip_to(self, time_ms: int) -> None:
+        """Every running stream continues with the first events closing at or after
+        `time_ms` (the caller has taken the candles before it some other way)."""
+        for merged in self._streams:
+            merged.skip_to(time_ms)
 
     async def history(self, subscription: Subscription, end_ms: int, count: int) -> list[Candle]:
         """Up to `count` candles closing at or before `end_ms` (fewer at the start of the file)."""
@@ -108,13 +122,11 @@ class ReplayFeed:
             self._files[sub] = loaded
         return loaded
 
-    def _events(
-        self, sub: Subscription, start_ms: int, end_ms: int | None
-    ) -> Iterator[CandleEvent]:
+    def _cursor(self, sub: Subscription, start_ms: int, end_ms: int | None) -> Cursor:
         cols = self._file(sub).columns
         length = interval_ms(sub.interval)
         lo = int(np.searchsorted(cols.time, start_ms - length, side="right"))
         hi = len(cols)
         if end_ms is not None:
             hi = int(np.searchsorted(cols.time, end_ms - length, side="right"))
-        return iter_events(slice_columns(cols, lo, max(lo, hi)), sub.symbol, sub.interval)
+        return Cursor(cols, sub.symbol, sub.interval, lo, max(lo, hi))

@@ -17,6 +17,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+import numpy as np
+import numpy.typing as npt
+
 from portfolio_launcher.config.portfolio_models import Alerts, PortfolioSettings
 
 _SLACK = 1e-12
@@ -94,3 +97,25 @@ def bot_loss(equity: float, allocated: float) -> float:
 def bot_loss_state(equity: float, allocated: float, limits: BotLossLimits) -> DrawdownState:
     """One bot's level: warning at the loss threshold, stop at `per_bot_stop_loss`."""
     return _level(bot_loss(equity, allocated), limits.warning, limits.stop_at)
+
+
+LEVEL_NONE, LEVEL_WARNING, LEVEL_STOP = 0, 1, 2
+"""`level_codes`' values, for the states NONE, WARNING and STOP."""
+
+
+def level_codes(
+    values: npt.NDArray[np.float64], warning: float, stop_at: float | None
+) -> npt.NDArray[np.int8]:
+    """`_level` of each value as a code (for a stretch of steps at once; same comparisons)."""
+    codes = np.where(values >= warning - _SLACK, LEVEL_WARNING, LEVEL_NONE).astype(np.int8)
+    if stop_at is not None:
+        codes[values >= stop_at - _SLACK] = LEVEL_STOP
+    return codes
+
+
+def drawdowns(
+    equity: npt.NDArray[np.float64], peak: npt.NDArray[np.float64]
+) -> npt.NDArray[np.float64]:
+    """`drawdown` elementwise (its level is all a stretch needs: -0.0 and 0.0 compare equal)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(peak > 0, np.maximum(0.0, 1.0 - equity / peak), 0.0)

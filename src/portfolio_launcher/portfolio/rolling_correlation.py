@@ -93,6 +93,42 @@ def _all_below(sums: F64, products: F64, m: int, limit: float) -> bool:  # pragm
     return True
 
 
+@njit("int64(float64[:, ::1], int64, boolean[::1], float64)", cache=True, nogil=True)
+def _cleared_run(
+    returns: F64, m: int, checks: npt.NDArray[np.bool_], limit: float
+) -> int:  # pragma: no cover
+    """Window j is `returns[:, j + 1 : j + 1 + m]`; the first j whose check is not cleared."""
+    n = returns.shape[0]
+    steps: int = checks.shape[0]
+    sums = np.empty(n)
+    products = np.empty((n, n))
+    slides = REFRESH
+    for j in range(steps):
+        if slides >= REFRESH:
+            _rebuild(np.ascontiguousarray(returns[:, j + 1 : j + 1 + m]), sums, products)
+            slides = 0
+        else:
+            if not _slide(returns[:, j : j + 1], returns[:, j + m : j + m + 1], sums, products):
+                return j
+            slides += 1
+        if checks[j] and not _all_below(sums, products, m, limit):
+            return j
+    return steps
+
+
+def cleared_checks(
+    history: F64, ahead: F64, window: int, checks: npt.NDArray[np.bool_], threshold: float
+) -> int:
+    """How many leading steps of a stretch pass their checks: the screen clears every check
+    step before the returned index. `history` holds each series' last `window + 1` log
+    closes before the stretch, `ahead` its log closes at each step (series x steps)."""
+    logs = np.concatenate((history, ahead), axis=1)
+    if not bool(np.all(np.isfinite(logs))):
+        return 0
+    returns = np.ascontiguousarray(np.diff(logs, axis=1))
+    return int(_cleared_run(returns, window, np.ascontiguousarray(checks), threshold - MARGIN))
+
+
 class RollingPearson:
     """Running sums of the last window of aligned returns of a fixed set of series.
 

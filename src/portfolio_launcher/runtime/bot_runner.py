@@ -16,6 +16,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+import numpy as np
+
 from portfolio_launcher.core.account import Category, MarginMode
 from portfolio_launcher.core.errors import OrderNotFoundError, RejectedError
 from portfolio_launcher.core.market import Candle, InstrumentRules
@@ -178,6 +180,20 @@ class BotRunner:
         assert self.rules is not None, "start() first"
         return Context(self.setup.params, self.rules, self._budget(self.bot_id))
 
+    def quiet_limits(self) -> tuple[float, float] | None:
+        """The open range of closes that `quiet_close` takes without a decision (`quiet_band`
+        at the current state and budget); None when the next candle needs a decision."""
+        s = self._state
+        if s.status is not BotStatus.ACTIVE:
+            return None
+        budget = self._budget(self.bot_id)
+        if self._band_state is not s or self._band_budget != budget:
+            if self.rules is None:
+                return None
+            self._band = quiet_band(s, Context(self.setup.params, self.rules, budget))
+            self._band_state, self._band_budget = s, budget
+        return self._band
+
     def quiet_close(self, candle: Candle, market_time: int) -> bool:
         """Take a closed candle without deciding when the strategy promises the decision would
         only record it (`quiet_band`); False, with nothing changed, when a decision is needed.
@@ -185,23 +201,14 @@ class BotRunner:
         The engine calls this first and `on_close` when it returns False. The state is exactly
         what `decide` would have made: the view is folded in when the state is next read.
         """
-        s = self._state
-        if s.status is not BotStatus.ACTIVE:
-            return False
-        budget = self._budget(self.bot_id)
-        if self._band_state is not s or self._band_budget != budget:
-            if self.rules is None:
-                return False
-            self._band = quiet_band(s, Context(self.setup.params, self.rules, budget))
-            self._band_state, self._band_budget = s, budget
-        band = self._band
+        band = self.quiet_limits()
         close = candle.close
         if band is None or not band[0] < close < band[1]:
             return False
         last = self.window.last_time
         if last is not None and candle.time <= last:
             return False  # a repeated candle: `on_close` reconciles only
-        view_time = self._quiet[0] if self._quiet is not None else s.view.time
+        view_time = self._quiet[0] if self._quiet is not None else self._state.view.time
         if candle.time <= view_time:
             return False
         self.window.append(candle)
@@ -211,6 +218,18 @@ class BotRunner:
         self._recorder.touch(self.bot_id)
         self.health.beat()
         return True
+
+    def absorb_quiet(self, rows: np.ndarray, market_time: int) -> None:
+        """The end state of `quiet_close` over a stretch of candles, every close inside
+        `quiet_limits`: `rows` holds the stretch's last candles as (time, open, high, low,
+        close, volume) columns, at least a window's worth, oldest first."""
+        self.window.extend(rows)
+        time, close = int(rows[0, -1]), float(rows[4, -1])
+        self.mark = close
+        self.market_time = market_time
+        self._quiet = (time, close)
+        self._recorder.touch(self.bot_id)
+        self.health.beat()
 
     async def on_close(self, candle: Candle, market_time: int) -> None:
         """A closed candle of the bot's interval: decide at its close and act."""

@@ -17,6 +17,7 @@ import numpy as np
 
 from portfolio_launcher.core.market import Candle
 from portfolio_launcher.runtime.bot_runner import BotRunner
+from portfolio_launcher.runtime.stretch import StretchFigures
 
 
 class CloseHistory:
@@ -92,6 +93,46 @@ class CloseHistory:
         if rows == list(range(len(self._row))):
             return np.diff(self._logs[:, end - n : end], axis=1)
         return np.diff(self._logs[rows, end - n : end], axis=1)
+
+    def last_logs(self, bot_ids: Sequence[str], count: int) -> np.ndarray | None:
+        """The last `count` log closes of each bot (bots x count) when every bot has taken the
+        same number of closes and holds at least `count`; else None."""
+        rows = [self._row[b] for b in bot_ids]
+        if not rows:
+            return None
+        first = rows[0]
+        head, total = self._head[first], self._total[first]
+        if any(
+            self._head[r] != head or self._total[r] != total or self._count[r] < count for r in rows
+        ):
+            return None
+        end = head + self._cap
+        return self._logs[rows, end - count : end]
+
+    def quiet_steps(self, figures: StretchFigures) -> int:
+        """Taking closes never ends a stretch."""
+        return len(figures)
+
+    def absorb(self, figures: StretchFigures, steps: int) -> None:
+        """`observe` at each of the first `steps` steps of a quiet stretch (one new close per
+        bot per step, the candle's close: its mark)."""
+        if steps <= 0:
+            return
+        last_time = int(figures.open_times[steps - 1])
+        for i, bot_id in enumerate(figures.bot_ids):
+            self._extend(self._row[bot_id], figures.closes[i, :steps].tolist())
+            self._last_time[bot_id] = last_time
+
+    def _extend(self, row: int, closes: list[float]) -> None:
+        """`_append` of each close in turn (`math.log` each, like every other close)."""
+        cap, size = self._cap, self._size[row]
+        values = np.array([math.log(c) for c in closes[-size:]])
+        positions = (self._head[row] + len(closes) - len(values) + np.arange(len(values))) % cap
+        self._logs[row, positions] = values
+        self._logs[row, positions + cap] = values
+        self._head[row] = (self._head[row] + len(closes)) % cap
+        self._count[row] = min(self._count[row] + len(closes), size)
+        self._total[row] += len(closes)
 
     def _append(self, row: int, close: float) -> None:
         value = math.log(close)

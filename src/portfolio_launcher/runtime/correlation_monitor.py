@@ -18,10 +18,11 @@ from typing import Any
 import numpy as np
 
 from portfolio_launcher.portfolio.correlation import correlated_pairs, weaker_of
-from portfolio_launcher.portfolio.rolling_correlation import RollingPearson
+from portfolio_launcher.portfolio.rolling_correlation import RollingPearson, cleared_checks
 from portfolio_launcher.runtime.bot_runner import BotRunner
 from portfolio_launcher.runtime.close_history import CloseHistory
 from portfolio_launcher.runtime.recorder import StepRecorder
+from portfolio_launcher.runtime.stretch import StretchFigures
 from portfolio_launcher.runtime.view import PortfolioBook
 
 MIN_POINTS = 10
@@ -109,6 +110,43 @@ class CorrelationMonitor:
         if block.shape[1] < MIN_POINTS:
             return False  # too short to screen: the exact check decides what it omits
         return self._screen.screen(block, added, self._threshold)
+
+    # ---- quiet stretches (runtime.stretch) -------------------------------------------------
+
+    def _check_steps(self, times: np.ndarray) -> tuple[np.ndarray, int | None]:
+        """Which of these step times are health checks, and the last check's time."""
+        checks = np.zeros(len(times), dtype=np.bool_)
+        last = self._last_ms
+        for j, t in enumerate(times.tolist()):
+            if last is None or t - last >= self._every_ms:
+                checks[j] = True
+                last = t
+        return checks, last
+
+    def quiet_steps(self, figures: StretchFigures) -> int:
+        """Leading steps whose health check (if any) finds no spike, with none ongoing."""
+        checks, _ = self._check_steps(figures.times)
+        if not checks.any():
+            return len(figures)
+        first = int(np.argmax(checks))
+        if self._episodes or self.blocked:
+            return first
+        ids = [r.bot_id for r in self._runners]
+        # Every check of the stretch sees a full window (the exact check's n is then `window`).
+        history = self._closes.last_logs(ids, self._window + 1)
+        if history is None:
+            return first
+        ahead = np.log(figures.closes[[figures.bot_ids.index(b) for b in ids]])
+        return cleared_checks(history, ahead, self._window, checks, self._threshold)
+
+    def absorb(self, figures: StretchFigures, steps: int) -> None:
+        """The checks of the first `steps` steps found nothing: only their time is kept."""
+        checks, last = self._check_steps(figures.times[:steps])
+        if checks.any():
+            self._last_ms = last
+            self.spikes = []
+            self._screen.reset()
+            self._screened = None
 
     def to_dict(self) -> dict[str, Any]:
         """What a restart needs to check and block at the same market moments."""

@@ -88,6 +88,7 @@ class PortfolioEngine:
         on_monitor: Callable[[], None],
         portfolio_doc: Callable[[], str],
         after_step: Callable[[PortfolioEngine, int], Awaitable[None]] | None = None,
+        skip_quiet: Callable[[int], int | None] | None = None,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.slots = list(slots)
@@ -100,6 +101,7 @@ class PortfolioEngine:
         self._on_monitor = on_monitor
         self._portfolio_doc = portfolio_doc
         self._after_step = after_step
+        self._skip_quiet = skip_quiet
         self._monotonic = monotonic
         self.step_ms: int | None = None
         self.committed_ms: int | None = None
@@ -201,6 +203,14 @@ class PortfolioEngine:
                 self._finished = True
                 self._hub.stop()
                 return
+            if self._skip_quiet is not None and not self.halted:
+                # A backtest: the steps from here on that change nothing but marks are taken
+                # at once (runtime.stretch), and the feed goes on after them.
+                reached = self._skip_quiet(t)
+                if reached is not None:
+                    self.step_ms = reached
+                    await self._turn()
+                    return
         self.step_ms = t
         candle = event.candle
         matcher = self._matcher
@@ -218,9 +228,12 @@ class PortfolioEngine:
                 if self._quiet(slot, candle, t):
                     continue
                 await self._drive(slot, candle, t)
+        await self._turn()
+
+    async def _turn(self) -> None:
+        """Let signal handlers and the monitor run even when the feed never waits."""
         now = self._monotonic()
         if now - self._last_yield >= YIELD_EVERY_S:
-            # Let signal handlers and the monitor run even when the feed never waits.
             self._last_yield = now
             await asyncio.sleep(0)
 

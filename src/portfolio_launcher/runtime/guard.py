@@ -11,7 +11,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+import numpy as np
+
 from portfolio_launcher.portfolio.drawdown import (
+    LEVEL_NONE,
+    LEVEL_STOP,
+    LEVEL_WARNING,
     BotLossLimits,
     DrawdownLimits,
     DrawdownState,
@@ -19,9 +24,12 @@ from portfolio_launcher.portfolio.drawdown import (
     bot_loss_state,
     drawdown,
     drawdown_state,
+    drawdowns,
+    level_codes,
 )
 from portfolio_launcher.runtime.recorder import StepRecorder
 from portfolio_launcher.runtime.slots import BotSlot, Lifecycle
+from portfolio_launcher.runtime.stretch import StretchFigures
 from portfolio_launcher.runtime.view import PortfolioBook
 
 LEDGER_TOLERANCE = 1e-9
@@ -144,3 +152,38 @@ class PortfolioGuard:
             )
         elif state is DrawdownState.NONE:
             self._loss_episodes.discard(slot.bot_id)
+
+    # ---- quiet stretches (runtime.stretch) -------------------------------------------------
+
+    def quiet_steps(self, figures: StretchFigures) -> int:
+        """Leading steps on which `after_step` would raise nothing: no ledger mismatch, the
+        drawdown level as its episode already says (never a stop), each bot's loss level too."""
+        s = self._settings
+        total = self._book.total_balance
+        equity = total + figures.pnl_sum
+        peak = np.maximum.accumulate(np.concatenate(([self._book.peak_equity], equity)))[1:]
+        calm = np.ones(len(figures), dtype=np.bool_)
+        if figures.account_equity is not None:
+            error = np.abs(figures.account_equity - (total + figures.pnl_sum))
+            calm &= error <= LEDGER_TOLERANCE * np.maximum(1.0, np.abs(equity))
+        dd = level_codes(drawdowns(equity, peak), s.drawdown_warning, s.stop_at)
+        calm &= (dd != LEVEL_STOP) & ((dd == LEVEL_WARNING) == self._dd_episode)
+        watched = [
+            (i, self._book.budget(slot.bot_id), slot.bot_id in self._loss_episodes)
+            for i, slot in enumerate(self._slots)
+            if self._book.budget(slot.bot_id) > 0 and slot.status is not Lifecycle.STOPPED
+        ]
+        if watched:
+            rows = [i for i, _, _ in watched]
+            allocated = np.array([a for _, a, _ in watched])[:, None]
+            # `bot_loss(allocated + pnl, allocated)` of every watched bot at every step.
+            loss = 1.0 - (allocated + figures.pnl[rows]) / allocated
+            level = level_codes(loss, s.bot_loss_warning, s.per_bot_stop_loss)
+            episode = np.array([e for _, _, e in watched])[:, None]
+            calm &= ((level != LEVEL_STOP) & ((level != LEVEL_NONE) == episode)).all(axis=0)
+        return len(figures) if bool(calm.all()) else int(np.argmin(calm))
+
+    def absorb(self, figures: StretchFigures, steps: int) -> None:
+        """The peak after `observe` at each of the first `steps` steps."""
+        equity = self._book.total_balance + figures.pnl_sum[:steps]
+        self._book.peak_equity = max(self._book.peak_equity, float(equity.max()))

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
 
+import numpy as np
+
 from portfolio_launcher.config.portfolio_models import AllocationStrategy
 from portfolio_launcher.portfolio.allocation import (
     BotStats,
@@ -36,6 +38,7 @@ from portfolio_launcher.runtime.bot_runner import BotRunner
 from portfolio_launcher.runtime.close_history import CloseHistory
 from portfolio_launcher.runtime.portfolio_gate import adding_notional
 from portfolio_launcher.runtime.recorder import StepRecorder
+from portfolio_launcher.runtime.stretch import StretchFigures
 from portfolio_launcher.runtime.view import PortfolioBook
 from portfolio_launcher.store.protocol import LedgerEntry
 
@@ -252,6 +255,47 @@ class Rebalancer:
         )
         for bot_id in plan.after:
             self._recorder.touch(bot_id)
+
+    # ---- quiet stretches (runtime.stretch) -------------------------------------------------
+
+    def quiet_steps(self, figures: StretchFigures) -> int:
+        """Leading steps on which `after_step` would only sample: no rebalance due, capital
+        drift within the threshold, and equity-weight drift on the side its episode says."""
+        if self.last_ms is None or self._capital_drift() > self._s.threshold:
+            return 0
+        calm = figures.times - self.last_ms < self._s.frequency_ms
+        book = self._book
+        allocated = 0.0
+        total = np.zeros(len(figures))
+        equities = []
+        for i, r in enumerate(self._runners):
+            stake = book.budget(r.bot_id)
+            allocated += stake
+            # `_equity_drift`: stake + realized + unrealized, in that order.
+            e = stake + figures.realized[i] + figures.unrealized[i]
+            equities.append(e)
+            total += e
+        equity = book.total_balance - allocated + total
+        drift = np.zeros(len(figures))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            for r, e in zip(self._runners, equities, strict=True):
+                drift = np.maximum(drift, np.abs(e / equity - self.weights.get(r.bot_id, 0.0)))
+        drift = np.where(equity > 0, drift, 0.0)
+        calm &= (drift > self._s.threshold) == self._drift_episode
+        return len(figures) if bool(calm.all()) else int(np.argmin(calm))
+
+    def absorb(self, figures: StretchFigures, steps: int) -> None:
+        """The equity samples `_sample` takes over the first `steps` steps."""
+        period = int(self._s.weights.equity_period_s * 1000)
+        for j in range(steps):
+            t = int(figures.times[j])
+            if self.last_sample_ms is None or t - self.last_sample_ms >= period:
+                self.last_sample_ms = t
+                for i, r in enumerate(self._runners):
+                    # `_bot_equity`: budget + pnl.
+                    self._equity[r.bot_id].append(
+                        self._book.budget(r.bot_id) + float(figures.pnl[i, j])
+                    )
 
     # ---- persistence ----------------------------------------------------------------------
 

@@ -50,6 +50,25 @@ class WindowBuffer:
         self._end += 1
         self._count = min(self._count + 1, self._size)
 
+    def extend(self, rows: np.ndarray) -> None:
+        """Append candles given as (time, open, high, low, close, volume) rows of columns,
+        oldest first, all newer than the last one: the same window as appending each."""
+        k = rows.shape[1]
+        if k == 0:
+            return
+        size = self._size
+        if k >= size:
+            self._data[:, :size] = rows[:, k - size :]
+            self._end = self._count = size
+            return
+        if self._end + k > self._data.shape[1]:
+            keep = size - k
+            self._data[:, :keep] = self._data[:, self._end - keep : self._end]
+            self._end = keep
+        self._data[:, self._end : self._end + k] = rows
+        self._end += k
+        self._count = min(self._count + k, size)
+
     def window(self) -> Window:
         """The current window (fresh arrays: the strategy may keep them)."""
         block = self._data[:, self._end - self._count : self._end].copy()

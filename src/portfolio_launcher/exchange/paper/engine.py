@@ -174,6 +174,12 @@ class PaperEngine:
 
     def idle(self, symbol: str, low: float, high: float) -> bool:
         """True when nothing can fire between `low` and `high`: no order and no liquidation."""
+        top_buy, low_sell = self.quiet_range(symbol)
+        return low > top_buy and high < low_sell
+
+    def quiet_range(self, symbol: str) -> tuple[float, float]:
+        """(highest price that fires something going down, lowest going up): the resting
+        orders' and the liquidation's; prices strictly between them fire nothing."""
         top_buy, low_sell = self.book.bounds(symbol)
         b = self.account.book(symbol)
         if b is not None and b.size != 0.0:
@@ -182,7 +188,7 @@ class PaperEngine:
                 top_buy = max(top_buy, liq)
             elif liq > 0.0:
                 low_sell = min(low_sell, liq)
-        return low > top_buy and high < low_sell
+        return top_buy, low_sell
 
     def liquidation_trigger(self, symbol: str) -> tuple[int, float]:
         """(side the trigger behaves as, price) of the position's liquidation; (0, 0) none."""

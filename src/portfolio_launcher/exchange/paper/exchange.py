@@ -3,6 +3,12 @@ candles (exchange.md), implementing the `Exchange` protocol."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
 from portfolio_launcher.core.account import Balance, Category, MarginMode
 from portfolio_launcher.core.errors import (
     ConfigError,
@@ -21,6 +27,7 @@ from portfolio_launcher.core.orders import (
     Position,
 )
 from portfolio_launcher.exchange.matching import (
+    FUNDING_PERIOD_MS,
     STAGE_ON_SEGMENT,
     funding_boundary,
     resting_fill_price,
@@ -34,6 +41,19 @@ from portfolio_launcher.exchange.paper.instruments import lookup_rules
 from portfolio_launcher.exchange.paper.market_state import MarketState
 from portfolio_launcher.exchange.paper.snapshot import LiquidationEvent
 from portfolio_launcher.exchange.protocol import FillHandler
+
+F64 = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True, slots=True)
+class QuietBounds:
+    """Which candles of a symbol the paper venue takes without walking (`pass_quiet`): every
+    price strictly between `low` and `high`, opened after `after` and before `until`."""
+
+    low: float
+    high: float
+    after: int
+    until: int
 
 
 class PaperExchange:
@@ -261,6 +281,55 @@ class PaperExchange:
         e.move(market, c, candle.time)
         market.record(candle, interval, self._config.history_limit)
         return True
+
+    def quiet_bounds(self, symbol: str) -> QuietBounds | None:
+        """What `pass_quiet` would ask of the symbol's next candles, for taking many at once:
+        every price strictly inside (`low`, `high`) and an open time before `until` (the next
+        funding instant). None when no candle can pass quietly now, or when the bounds would
+        move with the marks (a cross-margined position's liquidation price)."""
+        e = self._engine
+        market = e.markets.get(symbol)
+        if (
+            market is None
+            or market.candle_time is None
+            or market.funding_boundary is None
+            or symbol in self._walking
+        ):
+            return None
+        b = e.account.book(symbol)
+        if b is not None and b.size != 0.0 and b.is_cross:
+            return None
+        low, high = e.quiet_range(symbol)
+        until = market.funding_boundary + FUNDING_PERIOD_MS
+        return QuietBounds(low, high, market.candle_time, until)
+
+    @property
+    def history_limit(self) -> int:
+        """Candles kept per symbol for `fetch_ohlcv`."""
+        return self._config.history_limit
+
+    def equity_path(self, marks: Mapping[str, F64], steps: int) -> F64:
+        """`equity()` at each of `steps` sets of marks (`marks[symbol][j]`; other symbols at
+        their last price), with the same operations in the same order."""
+        unrealized = np.zeros(steps)
+        for b in self._engine.account.books():
+            mark = marks.get(b.symbol)
+            if b.size == 0.0:
+                continue  # `PositionBook.unrealized` is 0.0, and x + 0.0 is x
+            if mark is None:
+                unrealized += b.unrealized
+            else:
+                unrealized += b.size * (mark - b.entry)
+        return self._engine.account.wallet + unrealized
+
+    def absorb_quiet(self, symbol: str, recent: Sequence[Candle], interval: str | None) -> None:
+        """The end state of `pass_quiet` over a stretch of candles all inside `quiet_bounds`:
+        `recent` holds its last candles (at least the history limit's worth, oldest first)."""
+        e = self._engine
+        market = e.markets[symbol]
+        market.record_many(recent, interval, self._config.history_limit)
+        last = recent[-1]
+        e.move(market, last.close, last.time)
 
     async def _walk(self, market: MarketState, path: tuple[float, ...], time: int) -> None:
         """Resumable walk: after each event the cursor sits at the event's price and the book

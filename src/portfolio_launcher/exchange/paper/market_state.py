@@ -3,6 +3,7 @@ the last funding instant and a bounded candle history for `fetch_ohlcv`."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from portfolio_launcher.core.market import Candle
@@ -67,3 +68,17 @@ class MarketState:
             self.history.append(candle)
             if len(self.history) > limit:
                 del self.history[: len(self.history) - limit]
+
+    def record_many(self, candles: Sequence[Candle], interval: str | None, limit: int) -> None:
+        """`record` of each candle in turn, all newer than the one in progress."""
+        last = candles[-1]
+        self.candle_time = last.time
+        self.candle_high = last.high
+        self.candle_low = last.low
+        self.last_price = last.close
+        self.last_time = last.time
+        if interval is not None:
+            self.interval = interval
+        self.history.extend(candles[-limit:])
+        if len(self.history) > limit:
+            del self.history[: len(self.history) - limit]

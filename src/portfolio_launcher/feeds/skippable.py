@@ -1,0 +1,93 @@
+"""Merged replay streams that can jump forward: what a backtest's quiet stretches need.
+
+A backtest engine that has applied a stretch of quiet candles itself (see
+`runtime.stretch`) asks the feed to continue after it: `skip_to(t)` drops every event closing
+before `t` without making a `Candle` of it. Sources are index cursors over the files' columns,
+merged by (close time, source position), the same order as `merge.merge_events`.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterator, Sequence
+
+import numpy as np
+
+from portfolio_launcher.core.intervals import interval_ms
+from portfolio_launcher.core.market import Candle, CandleEvent
+from portfolio_launcher.feeds.columns import CandleColumns, slice_columns
+
+CHUNK = 4096
+"""Candles made at a time from the columns (lazily, so skipped stretches cost nothing)."""
+
+
+class Cursor:
+    """One subscription's rows `[lo, hi)`, read in order from `next_row`."""
+
+    def __init__(self, cols: CandleColumns, symbol: str, interval: str, lo: int, hi: int) -> None:
+        self.cols = cols
+        self.symbol = symbol
+        self.interval = interval
+        self.length = interval_ms(interval)
+        self.next_row = lo
+        self.hi = hi
+        self._chunk_lo = 0
+        self._chunk: list[Candle] = []
+
+    def close_time(self) -> int | None:
+        """Close time of the next row, None at the end."""
+        if self.next_row >= self.hi:
+            return None
+        return int(self.cols.time[self.next_row]) + self.length
+
+    def take(self) -> CandleEvent:
+        """The next row as an event."""
+        i = self.next_row
+        offset = i - self._chunk_lo
+        if not 0 <= offset < len(self._chunk):
+            self._chunk_lo = i
+            self._chunk = slice_columns(self.cols, i, min(i + CHUNK, self.hi)).to_candles()
+            offset = 0
+        self.next_row = i + 1
+        return CandleEvent(self.symbol, self.interval, self._chunk[offset])
+
+    def skip_to(self, time_ms: int) -> None:
+        """Move past every row closing before `time_ms`."""
+        row = int(np.searchsorted(self.cols.time, time_ms - self.length, side="left"))
+        self.next_row = min(max(self.next_row, row), self.hi)
+
+
+class SkippableMerge(Iterator[CandleEvent]):
+    """Events of several cursors in (close time, source) order; `skip_to` jumps forward."""
+
+    def __init__(self, cursors: Sequence[Cursor]) -> None:
+        self._cursors = list(cursors)
+        self._heap: list[tuple[int, int]] = []
+        self._rebuild()
+
+    def _rebuild(self) -> None:
+        self._heap = []
+        for n, cursor in enumerate(self._cursors):
+            t = cursor.close_time()
+            if t is not None:
+                self._heap.append((t, n))
+        heapq.heapify(self._heap)
+
+    def __next__(self) -> CandleEvent:
+        if not self._heap:
+            raise StopIteration
+        _, n = self._heap[0]
+        cursor = self._cursors[n]
+        event = cursor.take()
+        t = cursor.close_time()
+        if t is None:
+            heapq.heappop(self._heap)
+        else:
+            heapq.heapreplace(self._heap, (t, n))
+        return event
+
+    def skip_to(self, time_ms: int) -> None:
+        """Continue with the first events closing at or after `time_ms`."""
+        for cursor in self._cursors:
+            cursor.skip_to(time_ms)
+        self._rebuild()

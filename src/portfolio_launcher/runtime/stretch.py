@@ -1,0 +1,278 @@
+"""Quiet stretches: a backtest takes runs of candles on which nothing can happen in one go.
+
+Most steps of a backtest change nothing but marks: every bot's close lies inside its
+`quiet_band`, every candle inside the paper venue's quiet range, and the portfolio services
+(drawdown guard, rebalancer, correlation check) only record what they saw. On a replay feed the
+candles ahead are known, so the engine asks `QuietStretches.advance` at the start of each step:
+it finds how many steps ahead stay quiet for every bot and every service, applies their end
+state at once (the paper venue's marks and history, each bot's window and mark, each service's
+records, the bars), and lets the feed skip them. The step where something may happen, and the
+services of the stretch's last step, run through the ordinary path.
+
+Exactness is the rule: every figure a service keeps (peak equity, equity samples, closes, bars)
+is computed with the same float operations in the same order as the per-step code, elementwise
+over the stretch, and every decision (a warning, a stop, a rebalance, a spike) is found by the
+same predicates; a step that is merely uncertain (a correlation close to its threshold) ends the
+stretch so that the ordinary path decides it. A parity test runs portfolios both ways.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from portfolio_launcher.exchange.paper.exchange import PaperExchange, QuietBounds
+from portfolio_launcher.feeds.columns import CandleColumns, slice_columns
+from portfolio_launcher.feeds.protocol import Subscription
+from portfolio_launcher.runtime.slots import BotSlot, Lifecycle
+
+F64 = npt.NDArray[np.float64]
+I64 = npt.NDArray[np.int64]
+
+LOOKAHEAD = (16, 64, 256, 1024, 4096)
+"""Steps examined at a time: a short look first (most stretches are short), longer while the
+whole look stays quiet."""
+
+
+@dataclass(frozen=True, slots=True)
+class StretchFigures:
+    """What the services read of a candidate stretch of `len(times)` steps, computed once.
+
+    Rows follow the slots' order. `pnl[i, j]` is `runner.pnl` of bot i at step j's close,
+    made as `book.realized + book.unrealized(close)`; `pnl_sum[j]` is Python's
+    `sum(runner.pnl ...)` over the bots in order, from zero.
+    """
+
+    bot_ids: tuple[str, ...]
+    times: I64
+    open_times: I64
+    closes: F64
+    realized: F64
+    quantity: F64
+    unrealized: F64
+    pnl: F64
+    pnl_sum: F64
+    account_equity: F64 | None
+
+    def __len__(self) -> int:
+        return int(self.times.shape[0])
+
+
+class StretchService(Protocol):
+    """A per-step service that can take a stretch at once."""
+
+    def quiet_steps(self, figures: StretchFigures) -> int:
+        """How many leading steps' `after_step` would only record (see `absorb`)."""
+        ...
+
+    def absorb(self, figures: StretchFigures, steps: int) -> None:
+        """The state after `after_step` of the first `steps` steps (all quiet)."""
+        ...
+
+
+class ReplayColumns(Protocol):
+    """The feed side: the candles ahead, and a jump over those taken."""
+
+    def columns(self, subscription: Subscription) -> CandleColumns:
+        """A subscription's candles."""
+        ...
+
+    def skip_to(self, time_ms: int) -> None:
+        """Continue the stream with the first events closing at or after `time_ms`."""
+        ...
+
+
+class _Grid:
+    """Every key's candles placed on one grid of steps (NaN where a file has no candle), so a
+    stretch is examined for all keys with a few array operations."""
+
+    def __init__(self, columns: Sequence[CandleColumns], length: int) -> None:
+        starts = [int(c.time[0]) for c in columns if len(c)]
+        self.t0 = min(starts) if starts else 0
+        ends = [int(c.time[-1]) for c in columns if len(c)]
+        steps = (max(ends) - self.t0) // length + 1 if ends else 0
+        keys = len(columns)
+        self.low = np.full((keys, steps), np.nan)
+        self.high = np.full((keys, steps), np.nan)
+        self.close = np.full((keys, steps), np.nan)
+        self.row = np.full((keys, steps), -1, dtype=np.int64)
+        self.rows: list[F64] = []
+        for k, cols in enumerate(columns):
+            offset = cols.time - self.t0
+            on_grid = offset % length == 0
+            at = offset[on_grid] // length
+            self.low[k, at] = np.minimum(np.minimum(cols.open, cols.close), cols.low)[on_grid]
+            self.high[k, at] = np.maximum(np.maximum(cols.open, cols.close), cols.high)[on_grid]
+            self.close[k, at] = cols.close[on_grid]
+            self.row[k, at] = np.flatnonzero(on_grid)
+            # The window's columns (time, open, high, low, close, volume), sliced per stretch.
+            self.rows.append(
+                np.vstack(
+                    (
+                        cols.time.astype(np.float64),
+                        cols.open,
+                        cols.high,
+                        cols.low,
+                        cols.close,
+                        cols.volume,
+                    )
+                )
+            )
+        self.length = length
+        self.steps = steps
+
+
+class QuietStretches:
+    """Finds and applies quiet stretches for an engine whose bots share one interval."""
+
+    def __init__(
+        self,
+        *,
+        feed: ReplayColumns,
+        slots: Sequence[BotSlot],
+        paper: PaperExchange,
+        services: Sequence[StretchService],
+        interval_ms: int,
+        end_ms: int | None,
+    ) -> None:
+        self._feed = feed
+        self._slots = slots
+        self._paper = paper
+        self._services = services
+        self._length = interval_ms
+        self._end_ms = end_ms
+        self._symbols: list[str] = []
+        self._columns: list[CandleColumns] = []
+        self._key_of: list[int] = []
+        for slot in slots:
+            setup = slot.runner.setup
+            symbol = setup.params.symbol
+            if symbol not in self._symbols:
+                self._symbols.append(symbol)
+                self._columns.append(feed.columns(Subscription(symbol, setup.interval)))
+            self._key_of.append(self._symbols.index(symbol))
+        self._intervals = [s.runner.setup.interval for s in slots]
+        self._grid = _Grid(self._columns, interval_ms)
+        self.stretches = 0
+        self.steps = 0
+
+    def advance(self, step_ms: int) -> int | None:
+        """Apply the quiet steps from `step_ms` on; the market time of the last one applied,
+        or None when this step needs the ordinary path."""
+        if not all(s.status is Lifecycle.RUNNING and not s.needs_start for s in self._slots):
+            return None
+        bands = [s.runner.quiet_limits() for s in self._slots]
+        if any(b is None for b in bands):
+            return None
+        bounds = [self._paper.quiet_bounds(symbol) for symbol in self._symbols]
+        if any(b is None for b in bounds):
+            return None
+        first = step_ms - self._length
+        grid = self._grid
+        at = (first - grid.t0) // self._length
+        if (first - grid.t0) % self._length or not 0 <= at < grid.steps:
+            return None
+        quiet = 0
+        for look in LOOKAHEAD:
+            quiet = self._quiet_candles(at, look, bands, bounds)
+            if quiet < look:
+                break
+        if quiet == 0:
+            return None
+        figures = self._figures(at, first, quiet)
+        steps = quiet
+        for service in self._services:
+            steps = min(steps, service.quiet_steps(figures) + 1)
+            if steps == 1:
+                break
+        self._apply(at, figures, steps)
+        self.stretches += 1
+        self.steps += steps
+        return int(figures.times[steps - 1])
+
+    def _quiet_candles(
+        self,
+        at: int,
+        look: int,
+        bands: Sequence[tuple[float, float] | None],
+        bounds: Sequence[QuietBounds | None],
+    ) -> int:
+        """How many leading steps of the next `look` every bot and the venue take quietly
+        (a step where a file has no candle is not quiet: NaN compares false)."""
+        grid = self._grid
+        look = min(look, grid.steps - at)
+        if self._end_ms is not None:
+            look = min(look, (self._end_ms - grid.t0) // self._length - at)
+        if look <= 0:
+            return 0
+        end = at + look
+        b_low = np.array([b.low for b in bounds if b is not None])[:, None]
+        b_high = np.array([b.high for b in bounds if b is not None])[:, None]
+        ok = ((grid.low[:, at:end] > b_low) & (grid.high[:, at:end] < b_high)).all(axis=0)
+        open_times = grid.t0 + self._length * np.arange(at, end, dtype=np.int64)
+        after = max(b.after for b in bounds if b is not None)
+        until = min(b.until for b in bounds if b is not None)
+        ok &= (open_times > after) & (open_times < until)
+        closes = grid.close[self._key_of, at:end]
+        lows = np.array([b[0] for b in bands if b is not None])[:, None]
+        highs = np.array([b[1] for b in bands if b is not None])[:, None]
+        ok &= ((closes > lows) & (closes < highs) & (closes > 0.0)).all(axis=0)
+        return look if bool(ok.all()) else int(np.argmin(ok))
+
+    def _figures(self, at: int, first: int, steps: int) -> StretchFigures:
+        open_times = first + self._length * np.arange(steps, dtype=np.int64)
+        n = len(self._slots)
+        closes = self._grid.close[self._key_of, at : at + steps]
+        unrealized = np.empty((n, steps))
+        pnl = np.empty((n, steps))
+        realized = np.empty(n)
+        quantity = np.empty(n)
+        pnl_sum = np.zeros(steps)
+        for i, slot in enumerate(self._slots):
+            close = closes[i]
+            book = slot.runner.book
+            realized[i] = book.realized
+            quantity[i] = book.quantity
+            # `Book.unrealized`: quantity * (mark - average), 0.0 when flat.
+            unrealized[i] = book.quantity * (close - book.average) if book.quantity else 0.0
+            pnl[i] = realized[i] + unrealized[i]
+            pnl_sum += pnl[i]
+        marks = {s: closes[self._key_of.index(k)] for k, s in enumerate(self._symbols)}
+        return StretchFigures(
+            bot_ids=tuple(s.bot_id for s in self._slots),
+            times=open_times + self._length,
+            open_times=open_times,
+            closes=closes,
+            realized=realized,
+            quantity=quantity,
+            unrealized=unrealized,
+            pnl=pnl,
+            pnl_sum=pnl_sum,
+            account_equity=self._paper.equity_path(marks, steps),
+        )
+
+    def _apply(self, at: int, figures: StretchFigures, steps: int) -> None:
+        """Candles of the first `steps` steps to the venue and the bots, the services'
+        `after_step` of all but the last (the engine runs that one), then the feed's jump."""
+        grid = self._grid
+        limit = self._paper.history_limit
+        ends = grid.row[:, at + steps - 1] + 1
+        for k, cols in enumerate(self._columns):
+            end = int(ends[k])
+            tail = slice_columns(cols, end - min(steps, limit), end).to_candles()
+            interval = self._intervals[self._key_of.index(k)]
+            self._paper.absorb_quiet(self._symbols[k], tail, interval)
+        market_time = int(figures.times[steps - 1])
+        for i, slot in enumerate(self._slots):
+            k = self._key_of[i]
+            end = int(ends[k])
+            size = min(steps, slot.runner.setup.params.window_size)
+            slot.runner.absorb_quiet(grid.rows[k][:, end - size : end], market_time)
+        if steps > 1:
+            for service in self._services:
+                service.absorb(figures, steps - 1)
+        self._feed.skip_to(market_time + self._length)

@@ -54,20 +54,13 @@ class MarketState:
         if self.candle_time == candle.time:
             self.candle_high = max(self.candle_high, candle.high)
             self.candle_low = min(self.candle_low, candle.low)
+            self._last(candle, interval)
+            if self.history and self.history[-1].time == candle.time:
+                self.history[-1] = candle
+                return
+            self._keep((candle,), limit)
         else:
-            self.candle_time = candle.time
-            self.candle_high = candle.high
-            self.candle_low = candle.low
-        self.last_price = candle.close
-        self.last_time = candle.time
-        if interval is not None:
-            self.interval = interval
-        if self.history and self.history[-1].time == candle.time:
-            self.history[-1] = candle
-        else:
-            self.history.append(candle)
-            if len(self.history) > limit:
-                del self.history[: len(self.history) - limit]
+            self.record_many((candle,), interval, limit)
 
     def record_many(self, candles: Sequence[Candle], interval: str | None, limit: int) -> None:
         """`record` of each candle in turn, all newer than the one in progress."""
@@ -75,10 +68,17 @@ class MarketState:
         self.candle_time = last.time
         self.candle_high = last.high
         self.candle_low = last.low
-        self.last_price = last.close
-        self.last_time = last.time
+        self._last(last, interval)
+        self._keep(candles, limit)
+
+    def _last(self, candle: Candle, interval: str | None) -> None:
+        self.last_price = candle.close
+        self.last_time = candle.time
         if interval is not None:
             self.interval = interval
+
+    def _keep(self, candles: Sequence[Candle], limit: int) -> None:
+        """Append to the history, keeping its newest `limit` rows."""
         self.history.extend(candles[-limit:])
         if len(self.history) > limit:
             del self.history[: len(self.history) - limit]

@@ -329,11 +329,12 @@ async def run_engine(
             hooks.observer(market_time, slots, book.allocated)
 
     stretches = _quiet_stretches(
-        built,
-        slots,
-        venues,
-        [guard, closes, rebalancer, correlation, hooks.quiet_stretches],
-        end,
+        built=built,
+        slots=slots,
+        venues=venues,
+        services=[guard, closes, rebalancer, correlation],
+        observer=hooks.quiet_stretches,
+        end=end,
     )
     engine = PortfolioEngine(
         slots=slots,
@@ -433,15 +434,16 @@ async def run_engine(
 
 
 def _quiet_stretches(
+    *,
     built: BuiltFeed,
     slots: list[BotSlot],
     venues: Venues,
-    services: list[StretchService | None],
+    services: list[StretchService],
+    observer: StretchService | None,
     end: int | None,
 ) -> QuietStretches | None:
     """Quiet stretches for a backtest (the observer given) on a replay feed and the paper
     venue, when every bot trades one interval; None otherwise (each step is taken alone)."""
-    observer = services[-1]
     intervals = {s.runner.setup.interval for s in slots}
     if (
         observer is None
@@ -454,7 +456,7 @@ def _quiet_stretches(
         feed=built.feed,
         slots=slots,
         paper=venues.paper,
-        services=[s for s in services if s is not None],
+        services=[*services, observer],
         interval_ms=interval_ms(intervals.pop()),
         end_ms=end,
     )

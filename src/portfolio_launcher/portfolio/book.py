@@ -31,7 +31,7 @@ class Book:
         return self.realized_gross - self.fees - self.funding
 
     def unrealized(self, mark: float) -> float:
-        """PnL of the open position at `mark`."""
+        """PnL of the open position at `mark` (elementwise for an array of marks)."""
         return self.quantity * (mark - self.average) if self.quantity else 0.0
 
     def notional(self, mark: float) -> float:

@@ -23,6 +23,9 @@ from itertools import combinations
 
 import numpy as np
 
+MIN_POINTS = 10
+"""Aligned returns a pair needs before it has a correlation at all."""
+
 
 def log_returns(closes: Sequence[float] | np.ndarray) -> np.ndarray:
     """`log(c[t] / c[t-1])`, oldest first; closes must be positive."""
@@ -43,7 +46,7 @@ def pearson(a: np.ndarray, b: np.ndarray) -> float | None:
 
 
 def pairwise(
-    returns: Mapping[str, np.ndarray], window: int, *, min_points: int = 10
+    returns: Mapping[str, np.ndarray], window: int, *, min_points: int = MIN_POINTS
 ) -> dict[tuple[str, str], float]:
     """Pearson correlation per pair (keys sorted `(a, b)` with `a < b`) over the last `window`
     aligned returns; pairs with too few points, non-finite values or zero variance are omitted."""
@@ -115,7 +118,11 @@ def _all_pairs(series: Mapping[str, np.ndarray], n: int) -> dict[tuple[str, str]
 
 
 def correlated_pairs(
-    returns: Mapping[str, np.ndarray], window: int, threshold: float, *, min_points: int = 10
+    returns: Mapping[str, np.ndarray],
+    window: int,
+    threshold: float,
+    *,
+    min_points: int = MIN_POINTS,
 ) -> list[tuple[str, str, float]]:
     """`spikes(pairwise(...), threshold)` without building every pair: what a health check of
     many bots needs, at the cost of one matrix product when the series are aligned."""

@@ -113,6 +113,14 @@ def level_codes(
     return codes
 
 
+def bot_losses(
+    equity: npt.NDArray[np.float64], allocated: npt.NDArray[np.float64]
+) -> npt.NDArray[np.float64]:
+    """`bot_loss` elementwise (`allocated` broadcast against `equity`)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(allocated > 0, 1.0 - equity / allocated, 0.0)
+
+
 def drawdowns(
     equity: npt.NDArray[np.float64], peak: npt.NDArray[np.float64]
 ) -> npt.NDArray[np.float64]:

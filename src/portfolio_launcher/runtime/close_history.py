@@ -38,17 +38,7 @@ class CloseHistory:
         """Closes from the feed's history, oldest first. The last candle's time is remembered,
         so the bot's window (which ends with the same candle) does not add its close twice."""
         row = self._row[bot_id]
-        logs = [math.log(c.close) for c in candles if c.close > 0][-self._size[row] :]
-        if logs:
-            # The same as appending one by one: the ring ends at `head` after these values.
-            values = np.array(logs)
-            cap, n = self._cap, len(logs)
-            positions = (self._head[row] + np.arange(n)) % cap
-            self._logs[row, positions] = values
-            self._logs[row, positions + cap] = values
-            self._head[row] = (self._head[row] + n) % cap
-            self._count[row] = min(self._count[row] + n, self._size[row])
-            self._total[row] += n
+        self._extend(row, [c.close for c in candles if c.close > 0][-self._size[row] :])
         if candles:
             self._last_time[bot_id] = candles[-1].time
 
@@ -124,7 +114,10 @@ class CloseHistory:
             self._last_time[bot_id] = last_time
 
     def _extend(self, row: int, closes: list[float]) -> None:
-        """`_append` of each close in turn (`math.log` each, like every other close)."""
+        """`_append` of each close in turn (`math.log` each, like every other close): the ring
+        ends at `head` after them."""
+        if not closes:
+            return
         cap, size = self._cap, self._size[row]
         values = np.array([math.log(c) for c in closes[-size:]])
         positions = (self._head[row] + len(closes) - len(values) + np.arange(len(values))) % cap

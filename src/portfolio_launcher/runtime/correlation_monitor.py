@@ -17,16 +17,13 @@ from typing import Any
 
 import numpy as np
 
-from portfolio_launcher.portfolio.correlation import correlated_pairs, weaker_of
+from portfolio_launcher.portfolio.correlation import MIN_POINTS, correlated_pairs, weaker_of
 from portfolio_launcher.portfolio.rolling_correlation import RollingPearson, cleared_checks
 from portfolio_launcher.runtime.bot_runner import BotRunner
 from portfolio_launcher.runtime.close_history import CloseHistory
 from portfolio_launcher.runtime.recorder import StepRecorder
 from portfolio_launcher.runtime.stretch import StretchFigures
 from portfolio_launcher.runtime.view import PortfolioBook
-
-MIN_POINTS = 10
-"""`correlated_pairs`' default: fewer aligned returns than this are not correlated at all."""
 
 
 class CorrelationMonitor:

@@ -22,6 +22,7 @@ from portfolio_launcher.portfolio.drawdown import (
     DrawdownState,
     bot_loss,
     bot_loss_state,
+    bot_losses,
     drawdown,
     drawdown_state,
     drawdowns,
@@ -176,8 +177,7 @@ class PortfolioGuard:
         if watched:
             rows = [i for i, _, _ in watched]
             allocated = np.array([a for _, a, _ in watched])[:, None]
-            # `bot_loss(allocated + pnl, allocated)` of every watched bot at every step.
-            loss = 1.0 - (allocated + figures.pnl[rows]) / allocated
+            loss = bot_losses(allocated + figures.pnl[rows], allocated)
             level = level_codes(loss, s.bot_loss_warning, s.per_bot_stop_loss)
             episode = np.array([e for _, _, e in watched])[:, None]
             calm &= ((level != LEVEL_STOP) & ((level != LEVEL_NONE) == episode)).all(axis=0)

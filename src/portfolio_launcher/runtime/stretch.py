@@ -155,22 +155,27 @@ class QuietStretches:
                 self._symbols.append(symbol)
                 self._columns.append(feed.columns(Subscription(symbol, setup.interval)))
             self._key_of.append(self._symbols.index(symbol))
-        self._intervals = [s.runner.setup.interval for s in slots]
+        # The first bot of each key: whose closes are the key's marks, whose interval it has.
+        self._slot_of_key = [self._key_of.index(k) for k in range(len(self._symbols))]
         self._grid = _Grid(self._columns, interval_ms)
-        self.stretches = 0
-        self.steps = 0
 
     def advance(self, step_ms: int) -> int | None:
         """Apply the quiet steps from `step_ms` on; the market time of the last one applied,
         or None when this step needs the ordinary path."""
         if not all(s.status is Lifecycle.RUNNING and not s.needs_start for s in self._slots):
             return None
-        bands = [s.runner.quiet_limits() for s in self._slots]
-        if any(b is None for b in bands):
-            return None
-        bounds = [self._paper.quiet_bounds(symbol) for symbol in self._symbols]
-        if any(b is None for b in bounds):
-            return None
+        bands = []
+        for slot in self._slots:
+            band = slot.runner.quiet_limits()
+            if band is None:
+                return None
+            bands.append(band)
+        bounds = []
+        for symbol in self._symbols:
+            bound = self._paper.quiet_bounds(symbol)
+            if bound is None:
+                return None
+            bounds.append(bound)
         first = step_ms - self._length
         grid = self._grid
         at = (first - grid.t0) // self._length
@@ -190,16 +195,14 @@ class QuietStretches:
             if steps == 1:
                 break
         self._apply(at, figures, steps)
-        self.stretches += 1
-        self.steps += steps
         return int(figures.times[steps - 1])
 
     def _quiet_candles(
         self,
         at: int,
         look: int,
-        bands: Sequence[tuple[float, float] | None],
-        bounds: Sequence[QuietBounds | None],
+        bands: Sequence[tuple[float, float]],
+        bounds: Sequence[QuietBounds],
     ) -> int:
         """How many leading steps of the next `look` every bot and the venue take quietly
         (a step where a file has no candle is not quiet: NaN compares false)."""
@@ -210,16 +213,16 @@ class QuietStretches:
         if look <= 0:
             return 0
         end = at + look
-        b_low = np.array([b.low for b in bounds if b is not None])[:, None]
-        b_high = np.array([b.high for b in bounds if b is not None])[:, None]
+        b_low = np.array([b.low for b in bounds])[:, None]
+        b_high = np.array([b.high for b in bounds])[:, None]
         ok = ((grid.low[:, at:end] > b_low) & (grid.high[:, at:end] < b_high)).all(axis=0)
         open_times = grid.t0 + self._length * np.arange(at, end, dtype=np.int64)
-        after = max(b.after for b in bounds if b is not None)
-        until = min(b.until for b in bounds if b is not None)
+        after = max(b.after for b in bounds)
+        until = min(b.until for b in bounds)
         ok &= (open_times > after) & (open_times < until)
         closes = grid.close[self._key_of, at:end]
-        lows = np.array([b[0] for b in bands if b is not None])[:, None]
-        highs = np.array([b[1] for b in bands if b is not None])[:, None]
+        lows = np.array([b[0] for b in bands])[:, None]
+        highs = np.array([b[1] for b in bands])[:, None]
         ok &= ((closes > lows) & (closes < highs) & (closes > 0.0)).all(axis=0)
         return look if bool(ok.all()) else int(np.argmin(ok))
 
@@ -237,11 +240,10 @@ class QuietStretches:
             book = slot.runner.book
             realized[i] = book.realized
             quantity[i] = book.quantity
-            # `Book.unrealized`: quantity * (mark - average), 0.0 when flat.
-            unrealized[i] = book.quantity * (close - book.average) if book.quantity else 0.0
+            unrealized[i] = book.unrealized(close)  # elementwise over the closes
             pnl[i] = realized[i] + unrealized[i]
             pnl_sum += pnl[i]
-        marks = {s: closes[self._key_of.index(k)] for k, s in enumerate(self._symbols)}
+        marks = {s: closes[self._slot_of_key[k]] for k, s in enumerate(self._symbols)}
         return StretchFigures(
             bot_ids=tuple(s.bot_id for s in self._slots),
             times=open_times + self._length,
@@ -264,7 +266,7 @@ class QuietStretches:
         for k, cols in enumerate(self._columns):
             end = int(ends[k])
             tail = slice_columns(cols, end - min(steps, limit), end).to_candles()
-            interval = self._intervals[self._key_of.index(k)]
+            interval = self._slots[self._slot_of_key[k]].runner.setup.interval
             self._paper.absorb_quiet(self._symbols[k], tail, interval)
         market_time = int(figures.times[steps - 1])
         for i, slot in enumerate(self._slots):

@@ -265,14 +265,13 @@ class PaperExchange:
         The runtime calls this first for every candle: most candles of a resting ladder touch
         nothing, and this costs a few comparisons instead of a walk."""
         e = self._engine
-        market = e.markets.get(symbol)
+        market = self._settled(symbol)
+        if market is None:
+            return False
+        assert market.candle_time is not None
         if (
-            market is None
-            or market.candle_time is None
-            or candle.time <= market.candle_time
-            or market.funding_boundary is None
+            candle.time <= market.candle_time
             or funding_boundary(candle.time) != market.funding_boundary
-            or symbol in self._walking
         ):
             return False
         o, h, lo, c = candle.open, candle.high, candle.low, candle.close
@@ -288,7 +287,19 @@ class PaperExchange:
         funding instant). None when no candle can pass quietly now, or when the bounds would
         move with the marks (a cross-margined position's liquidation price)."""
         e = self._engine
-        market = e.markets.get(symbol)
+        market = self._settled(symbol)
+        b = e.account.book(symbol)
+        if market is None or (b is not None and b.size != 0.0 and b.is_cross):
+            return None
+        assert market.candle_time is not None and market.funding_boundary is not None
+        low, high = e.quiet_range(symbol)
+        until = market.funding_boundary + FUNDING_PERIOD_MS
+        return QuietBounds(low, high, market.candle_time, until)
+
+    def _settled(self, symbol: str) -> MarketState | None:
+        """The symbol's market when a candle may pass it quietly: one candle walked already
+        (its price and funding instant known) and none being walked now."""
+        market = self._engine.markets.get(symbol)
         if (
             market is None
             or market.candle_time is None
@@ -296,12 +307,7 @@ class PaperExchange:
             or symbol in self._walking
         ):
             return None
-        b = e.account.book(symbol)
-        if b is not None and b.size != 0.0 and b.is_cross:
-            return None
-        low, high = e.quiet_range(symbol)
-        until = market.funding_boundary + FUNDING_PERIOD_MS
-        return QuietBounds(low, high, market.candle_time, until)
+        return market
 
     @property
     def history_limit(self) -> int:

@@ -17,8 +17,11 @@ from portfolio_launcher.core.intervals import interval_ms
 from portfolio_launcher.core.market import Candle, CandleEvent
 from portfolio_launcher.feeds.columns import CandleColumns, slice_columns
 
+FIRST_CHUNK = 1
+"""Candles made at once after a jump: a backtest usually reads one step between two quiet
+stretches, so a larger chunk made there would mostly be skipped unread."""
 CHUNK = 4096
-"""Candles made at a time from the columns (lazily, so skipped stretches cost nothing)."""
+"""The most candles made at once; chunks double up to it while the stream is read in order."""
 
 
 class Cursor:
@@ -33,6 +36,7 @@ class Cursor:
         self.hi = hi
         self._chunk_lo = 0
         self._chunk: list[Candle] = []
+        self._chunk_size = FIRST_CHUNK
 
     def close_time(self) -> int | None:
         """Close time of the next row, None at the end."""
@@ -45,8 +49,12 @@ class Cursor:
         i = self.next_row
         offset = i - self._chunk_lo
         if not 0 <= offset < len(self._chunk):
+            # Read on from the chunk's end: a longer chunk next time; after a jump: a short one.
+            in_order = offset == len(self._chunk)
+            self._chunk_size = min(2 * self._chunk_size, CHUNK) if in_order else FIRST_CHUNK
             self._chunk_lo = i
-            self._chunk = slice_columns(self.cols, i, min(i + CHUNK, self.hi)).to_candles()
+            size = self._chunk_size
+            self._chunk = slice_columns(self.cols, i, min(i + size, self.hi)).to_candles()
             offset = 0
         self.next_row = i + 1
         return CandleEvent(self.symbol, self.interval, self._chunk[offset])

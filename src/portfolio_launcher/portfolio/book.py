@@ -7,9 +7,10 @@ foresee is booked like any other fill.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from portfolio_launcher.core.orders import Fill, Side
+from portfolio_launcher.core.records import evolve
 
 _EPS = 1e-12
 
@@ -55,7 +56,7 @@ class Book:
                 qty, avg = 0.0, 0.0
             elif (qty > 0) != (direction > 0):
                 avg = fill.price
-        return replace(
+        return evolve(
             self,
             quantity=qty,
             average=avg,
@@ -66,7 +67,7 @@ class Book:
 
     def with_funding(self, amount: float) -> Book:
         """Funding paid (positive) or received (negative)."""
-        return replace(self, funding=self.funding + amount)
+        return evolve(self, funding=self.funding + amount)
 
     def to_dict(self) -> dict[str, float | int]:
         """Plain values for the state store (floats round-trip exactly through JSON)."""

@@ -13,7 +13,7 @@ import math
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -22,6 +22,7 @@ from portfolio_launcher.core.account import Category, MarginMode
 from portfolio_launcher.core.errors import OrderNotFoundError, RejectedError
 from portfolio_launcher.core.market import Candle, InstrumentRules
 from portfolio_launcher.core.orders import Fill, Order, OrderRequest
+from portfolio_launcher.core.records import evolve
 from portfolio_launcher.exchange.protocol import Exchange
 from portfolio_launcher.portfolio.book import Book
 from portfolio_launcher.runtime.recorder import StepRecorder
@@ -129,7 +130,7 @@ class BotRunner:
     def state(self) -> BotState:
         """The strategy state, current to the last candle."""
         if self._quiet is not None:
-            self._state = replace(self._state, view=quiet_view(*self._quiet))
+            self._state = evolve(self._state, view=quiet_view(*self._quiet))
             self._quiet = None
         return self._state
 
@@ -285,7 +286,7 @@ class BotRunner:
         left = fill.quantity - absorbed
         if left <= _QTY_TOLERANCE * max(1.0, fill.quantity):
             return None
-        return replace(fill, quantity=left, fee=fill.fee * left / fill.quantity)
+        return evolve(fill, quantity=left, fee=fill.fee * left / fill.quantity)
 
     async def handle_fill(self, fill: Fill, *, reconciled: bool = False) -> None:
         """The exchange's fill handler (awaited by the paper exchange mid-candle)."""

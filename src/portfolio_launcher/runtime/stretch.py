@@ -164,23 +164,32 @@ class QuietStretches:
         or None when this step needs the ordinary path."""
         if not all(s.status is Lifecycle.RUNNING and not s.needs_start for s in self._slots):
             return None
-        bands = []
-        for slot in self._slots:
-            band = slot.runner.quiet_limits()
-            if band is None:
-                return None
-            bands.append(band)
-        bounds = []
-        for symbol in self._symbols:
-            bound = self._paper.quiet_bounds(symbol)
-            if bound is None:
-                return None
-            bounds.append(bound)
         first = step_ms - self._length
         grid = self._grid
         at = (first - grid.t0) // self._length
         if (first - grid.t0) % self._length or not 0 <= at < grid.steps:
             return None
+        # The first step in plain floats, each bot and symbol given up on at its first miss:
+        # about half the calls end here, before any array work (NaN compares false).
+        closes = grid.close[:, at].tolist()
+        bands = []
+        for slot, k in zip(self._slots, self._key_of, strict=True):
+            band = slot.runner.quiet_limits()
+            if band is None or not band[0] < closes[k] < band[1]:
+                return None
+            bands.append(band)
+        lows, highs = grid.low[:, at].tolist(), grid.high[:, at].tolist()
+        bounds = []
+        for k, symbol in enumerate(self._symbols):
+            bound = self._paper.quiet_bounds(symbol)
+            if (
+                bound is None
+                or not bound.low < lows[k]
+                or not highs[k] < bound.high
+                or not bound.after < first < bound.until
+            ):
+                return None
+            bounds.append(bound)
         quiet = 0
         for look in LOOKAHEAD:
             quiet = self._quiet_candles(at, look, bands, bounds)

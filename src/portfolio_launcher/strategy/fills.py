@@ -10,10 +10,10 @@ realize PnL against the average; a position that reaches zero ends the cycle.
 from __future__ import annotations
 
 import math
-from dataclasses import replace
 
 from portfolio_launcher.core.market import InstrumentRules
 from portfolio_launcher.core.orders import Fill, Side
+from portfolio_launcher.core.records import evolve
 from portfolio_launcher.core.rounding import (
     PriceRounding,
     floor_to_step,
@@ -59,16 +59,16 @@ def _with_record_fill(state: BotState, fill: Fill, rules: InstrumentRules) -> Bo
     filled = snap_qty(record.filled + fill.quantity, rules)
     others = tuple(o for o in state.orders if o.client_order_id != fill.client_order_id)
     if filled >= record.quantity - qty_tolerance(rules):
-        return replace(state, orders=others)
-    updated = replace(record, filled=filled)
-    return replace(state, orders=(*others, updated))
+        return evolve(state, orders=others)
+    updated = evolve(record, filled=filled)
+    return evolve(state, orders=(*others, updated))
 
 
 def replan_tp(state: BotState, params: StrategyParams, rules: InstrumentRules) -> BotState:
     """A fresh take-profit plan for the whole position at its average (new revision)."""
     percent = state.view.tp_percent if state.view.tp_percent is not None else params.tp_percent
     plan = plan_levels(params, rules, state.average, state.quantity, percent)
-    return replace(state, tp_plan=plan, tp_revision=state.tp_revision + 1)
+    return evolve(state, tp_plan=plan, tp_revision=state.tp_revision + 1)
 
 
 def _plan_ladder(
@@ -102,7 +102,7 @@ def _apply_buy(
     quantity = snap_qty(state.quantity + fill.quantity, rules)
     average = (state.quantity * state.average + fill.quantity * fill.price) / quantity
     started = state.cycle_started if state.in_position else fill.time
-    new = replace(
+    new = evolve(
         state,
         quantity=quantity,
         average=average,
@@ -112,7 +112,7 @@ def _apply_buy(
         cycle_started=started,
     )
     if role is OrderRole.BASE and params.safety_orders is SafetyOrders.LADDER and not state.ladder:
-        new = replace(new, ladder=_plan_ladder(new, params, rules, fill.price))
+        new = evolve(new, ladder=_plan_ladder(new, params, rules, fill.price))
     return replan_tp(new, params, rules)
 
 
@@ -130,7 +130,7 @@ def _end_cycle(state: BotState, time: int, reason: str, params: StrategyParams) 
     status, why = (
         (state.status, state.reason) if params.cycle else (BotStatus.STOPPED, CYCLE_COMPLETE)
     )
-    return replace(
+    return evolve(
         state,
         status=status,
         reason=why,
@@ -167,12 +167,10 @@ def _apply_sell(
     plan = state.tp_plan
     if record is not None and record.cycle == state.cycle and record.revision == state.tp_revision:
         plan = tuple(
-            replace(lv, filled=snap_qty(lv.filled + sold, rules))
-            if lv.index == record.index
-            else lv
+            evolve(lv, filled=snap_qty(lv.filled + sold, rules)) if lv.index == record.index else lv
             for lv in plan
         )
-    new = replace(
+    new = evolve(
         state,
         quantity=snap_qty(state.quantity - sold, rules),
         cycle_realized=state.cycle_realized + pnl,
@@ -200,7 +198,7 @@ def apply_fill(
     record = state.order(fill.client_order_id)
     role = record.role if record is not None else parsed.role
     new = _with_record_fill(state, fill, rules)
-    new = replace(new, fees=new.fees + fill.fee, cycle_fees=new.cycle_fees + fill.fee)
+    new = evolve(new, fees=new.fees + fill.fee, cycle_fees=new.cycle_fees + fill.fee)
     if fill.side is Side.BUY:
         level = parsed.index if parsed.cycle == state.cycle and role.is_entry else 0
         return _apply_buy(new, fill=fill, role=role, level=level, params=params, rules=rules)
@@ -214,7 +212,7 @@ def closed_externally(state: BotState, time: int, reason: str, params: StrategyP
     reduce-only orders of a position that is gone)."""
     if not state.in_position:
         return state
-    return _end_cycle(replace(state, quantity=0.0), time, reason, params)
+    return _end_cycle(evolve(state, quantity=0.0), time, reason, params)
 
 
 def acknowledge(state: BotState, result: IntentResult) -> BotState:
@@ -231,21 +229,21 @@ def acknowledge(state: BotState, result: IntentResult) -> BotState:
     others = tuple(o for o in state.orders if o.client_order_id != intent.client_order_id)
     if isinstance(intent, PlaceOrder):
         if result.outcome is Outcome.ACCEPTED:
-            acked = replace(record, acknowledged=True)
-            return replace(
+            acked = evolve(record, acknowledged=True)
+            return evolve(
                 state,
                 orders=tuple(acked if o is record else o for o in state.orders),
             )
-        return replace(state, orders=others) if record.filled == 0 else state
+        return evolve(state, orders=others) if record.filled == 0 else state
     assert isinstance(intent, CancelOrder)
     if result.outcome is Outcome.REJECTED:
         return state
-    return replace(state, orders=others)
+    return evolve(state, orders=others)
 
 
 def forget_order(state: BotState, client_order_id: str) -> BotState:
     """Drop a record the venue no longer knows (reconciliation found it neither open nor filled)."""
-    return replace(
+    return evolve(
         state, orders=tuple(o for o in state.orders if o.client_order_id != client_order_id)
     )
 

@@ -10,10 +10,11 @@ retried at the next call, and a restart resumes with the same plan.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from portfolio_launcher.core.market import InstrumentRules
 from portfolio_launcher.core.orders import Fill, OrderRequest, OrderType, Side
+from portfolio_launcher.core.records import evolve
 from portfolio_launcher.strategy.fills import apply_fill, qty_tolerance
 from portfolio_launcher.strategy.ids import make_id
 from portfolio_launcher.strategy.intents import CancelOrder, Decision, Intent, PlaceOrder
@@ -80,7 +81,7 @@ class _Batch:
         record = OrderRecord(
             cid, role, s.cycle, index, side, order_type, quantity, price, revision=revision
         )
-        self.state = replace(s, serial=s.serial + 1, orders=(*s.orders, record))
+        self.state = evolve(s, serial=s.serial + 1, orders=(*s.orders, record))
         self.intents.append(PlaceOrder(request, role, index))
 
     def decision(self) -> Decision:
@@ -290,7 +291,7 @@ def decide(state: BotState, window: Window, fills: tuple[Fill, ...], ctx: Contex
         return b.decision()
     close = window.last_close
     signal = evaluate(window, params) if _needs_signal(s, params, close) else None
-    b = _Batch(replace(s, view=_view(window, params, signal)), ctx)
+    b = _Batch(evolve(s, view=_view(window, params, signal)), ctx)
     in_flight = _market_in_flight(b.state)
     if b.state.status is not BotStatus.ACTIVE:
         pass
@@ -311,7 +312,7 @@ def quiet_band(state: BotState, ctx: Context) -> tuple[float, float] | None:
     """The open range of closes in which `decide` would only take note of the candle.
 
     For a close strictly inside `(low, high)` at a newer candle, `decide(state, window, (),
-    ctx)` returns no intents and `replace(state, view=quiet_view(time, close))`: no signal is
+    ctx)` returns no intents and `evolve(state, view=quiet_view(time, close))`: no signal is
     needed, no stop loss or market take profit fires, and the resting orders are already the
     ones `_reconcile` wants at this budget. The runtime uses it to skip the decision on quiet
     candles (most of a cycle's life); the band is derived from the same predicates `decide`

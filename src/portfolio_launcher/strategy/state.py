@@ -8,11 +8,12 @@ totals live in counters.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
 from portfolio_launcher.core.orders import OrderType, Side
+from portfolio_launcher.core.records import evolve
 
 HISTORY_LIMIT = 20
 STATE_VERSION = 1
@@ -167,7 +168,7 @@ class BotState:
         """Inverse of `to_dict`."""
         assert data.get("version") == STATE_VERSION, "unknown strategy state version"
         body = {k: v for k, v in data.items() if k != "version"}
-        return replace(
+        return evolve(
             BotState(bot_id=body["bot_id"]),
             **{
                 **body,

@@ -1,0 +1,55 @@
+"""`evolve`: `dataclasses.replace` for the frozen, slotted records the hot paths copy.
+
+A bot's strategy state and its order records are immutable dataclasses, copied with a few
+fields changed several times per order. `dataclasses.replace` gathers every field into keyword
+arguments and runs the generated `__init__`, whose frozen `__setattr__` guard makes each field
+an `object.__setattr__` call; for the 22-field `BotState` that is about 5 µs, a large share of a
+backtest. `evolve` makes the same object (the same field values, the same type) by setting the
+slots of a new instance directly, in about half the time. It accepts only records for which that
+is the same thing as `__init__`: frozen, slotted dataclasses without `__post_init__` and with
+every field an ordinary init field (checked once per class).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from functools import cache
+from typing import Any, TypeVar
+
+R = TypeVar("R")
+
+_new = object.__new__
+_set = object.__setattr__
+
+
+@cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    """The class's field names, once it is checked that setting them is what `__init__` does."""
+    params = getattr(cls, "__dataclass_params__", None)
+    if params is None or not params.frozen or "__slots__" not in cls.__dict__:
+        raise TypeError(f"evolve() needs a frozen, slotted dataclass, not {cls.__name__}")
+    if hasattr(cls, "__post_init__"):
+        raise TypeError(f"evolve() would skip {cls.__name__}.__post_init__")
+    fields = dataclasses.fields(cls)
+    declared: dict[str, Any] = cls.__dict__["__dataclass_fields__"]
+    if any(not f.init for f in fields) or len(fields) != len(declared):
+        raise TypeError(f"evolve() needs every field of {cls.__name__} to be an init field")
+    return tuple(f.name for f in fields)
+
+
+def evolve(record: R, /, **changes: Any) -> R:
+    """A copy of `record` with `changes` applied: what `dataclasses.replace` returns."""
+    cls = type(record)
+    names = _field_names(cls)  # type: ignore[arg-type]  # a class is hashable
+    new: R = _new(cls)
+    used = 0
+    for name in names:
+        if name in changes:
+            _set(new, name, changes[name])
+            used += 1
+        else:
+            _set(new, name, getattr(record, name))
+    if used != len(changes):
+        unknown = sorted(set(changes) - set(names))
+        raise TypeError(f"{cls.__name__} has no field {', '.join(unknown)}")
+    return new

@@ -10,11 +10,15 @@ from __future__ import annotations
 import math
 from decimal import ROUND_FLOOR, ROUND_HALF_EVEN, Decimal
 from enum import Enum
+from functools import lru_cache
 
 # Slack, in steps, that absorbs binary noise (0.30000000000000004 / 0.1): a fixed part for small
 # step counts and a relative part for large ones (float division is exact to ~2e-16 relative).
 _EPS = 1e-9
 _REL_EPS = 1e-15
+_MULTIPLE_TOLERANCE = 1e-9
+"""`is_step_multiple`: how far from a whole number of steps (in steps) still counts."""
+_MAX_EXACT = 2**53
 
 
 class PriceRounding(Enum):
@@ -62,22 +66,59 @@ def round_price(price: float, tick: float, mode: PriceRounding = PriceRounding.N
 
 
 def is_step_multiple(value: float, step: float) -> bool:
-    """True when `value` is a whole number of steps, judged on the decimal forms (exact)."""
+    """True when `value` is a whole number of steps, judged on the decimal forms (exact).
+
+    The float quotient decides when it is clearly on one side of the 1e-9-step boundary: it is
+    within ~5e-16 relative of the decimal forms' quotient (each shortest repr is within half an
+    ulp of its float, the division rounds once), and the margin below is twice that. Only a
+    quotient near the boundary, or a huge one, is judged in Decimal."""
     if step <= 0:
         return True
+    x = value / step
+    if math.isfinite(x):
+        distance = abs(x - round(x))
+        margin = 1e-15 * (abs(x) + 1.0)
+        if distance <= _MULTIPLE_TOLERANCE - margin:
+            return True
+        if distance >= _MULTIPLE_TOLERANCE + margin:
+            return False
     d_step = Decimal(repr(step))
     rem = Decimal(repr(value)) % d_step
     return min(abs(rem), d_step - abs(rem)) <= d_step * Decimal("1e-9")
 
 
 def _snap(n: int | float, step: float) -> float:
-    """n * step, computed in decimal so the result prints as the venue would write it."""
+    """n * step, the float nearest the exact decimal product: what the venue would write.
+
+    With the step's shortest decimal form written `m / 10**d`, `n * m` is an exact float below
+    2**53 and `10**d` is exact for d <= 22, so one correctly rounded division gives the very
+    float that `float(Decimal(n) * Decimal(repr(step)))` gives (`backtest.kernel_rounding`
+    relies on the same identity). Larger products go through Decimal."""
+    mantissa, divisor = _step_parts(step)
+    product = int(n) * mantissa
+    if divisor and abs(product) < _MAX_EXACT:
+        return product / divisor
     d = Decimal(repr(step))
     exp = d.as_tuple().exponent
     result = Decimal(int(n)) * d
     if isinstance(exp, int) and exp < 0:
         result = result.quantize(Decimal(1).scaleb(exp), rounding=ROUND_FLOOR)
     return float(result)
+
+
+@lru_cache(maxsize=1024)
+def _step_parts(step: float) -> tuple[int, float]:
+    """(m, 10**d) with `step` == m / 10**d in its shortest decimal form; (0, 0.0) when that
+    form has no exact float divisor (then `_snap` uses Decimal). Venues have few steps: kept."""
+    sign, digits, exp = Decimal(repr(step)).as_tuple()
+    if not isinstance(exp, int) or sign:
+        return 0, 0.0
+    mantissa = int("".join(map(str, digits)))
+    if exp >= 0:
+        return mantissa * 10**exp, 1.0
+    if -exp > 22:
+        return 0, 0.0
+    return mantissa, float(10 ** (-exp))
 
 
 def decimals_of(step: float) -> int:

@@ -15,7 +15,7 @@ import numpy as np
 
 from portfolio_launcher.core.intervals import interval_ms
 from portfolio_launcher.core.market import Candle, CandleEvent
-from portfolio_launcher.feeds.columns import CandleColumns, slice_columns
+from portfolio_launcher.feeds.columns import CandleColumns
 
 FIRST_CHUNK = 1
 """Candles made at once after a jump: a backtest usually reads one step between two quiet
@@ -37,6 +37,12 @@ class Cursor:
         self._chunk_lo = 0
         self._chunk: list[Candle] = []
         self._chunk_size = FIRST_CHUNK
+        # Row-major (time, open, high, low, close, volume): a chunk is one slice and one
+        # `tolist`, which matters when most chunks are a single candle. Times are exact in a
+        # float64 (ms since the epoch stay far below 2**53).
+        self._rows = np.column_stack(
+            (cols.time.astype(np.float64), cols.open, cols.high, cols.low, cols.close, cols.volume)
+        )
 
     def close_time(self) -> int | None:
         """Close time of the next row, None at the end."""
@@ -54,7 +60,8 @@ class Cursor:
             self._chunk_size = min(2 * self._chunk_size, CHUNK) if in_order else FIRST_CHUNK
             self._chunk_lo = i
             size = self._chunk_size
-            self._chunk = slice_columns(self.cols, i, min(i + size, self.hi)).to_candles()
+            rows = self._rows[i : min(i + size, self.hi)].tolist()
+            self._chunk = [Candle(int(t), o, h, lo, c, v) for t, o, h, lo, c, v in rows]
             offset = 0
         self.next_row = i + 1
         return CandleEvent(self.symbol, self.interval, self._chunk[offset])

@@ -223,17 +223,18 @@ def acknowledge(state: BotState, result: IntentResult) -> BotState:
     accepted, or found the order gone, drops the record; a refused cancel keeps it.
     """
     intent = result.intent
-    record = state.order(intent.client_order_id)
-    if record is None:
+    cid = intent.client_order_id
+    orders = state.orders
+    n = next((i for i, o in enumerate(orders) if o.client_order_id == cid), -1)
+    if n < 0:
         return state
-    others = tuple(o for o in state.orders if o.client_order_id != intent.client_order_id)
+    record = orders[n]
+    # Client ids are unique within a state (each carries the state's serial).
+    others = orders[:n] + orders[n + 1 :]
     if isinstance(intent, PlaceOrder):
         if result.outcome is Outcome.ACCEPTED:
             acked = evolve(record, acknowledged=True)
-            return evolve(
-                state,
-                orders=tuple(acked if o is record else o for o in state.orders),
-            )
+            return evolve(state, orders=(*orders[:n], acked, *orders[n + 1 :]))
         return evolve(state, orders=others) if record.filled == 0 else state
     assert isinstance(intent, CancelOrder)
     if result.outcome is Outcome.REJECTED:

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from portfolio_launcher.core.rounding import (
     PriceRounding,
+    _snap,  # the exactness under test
     ceil_to_step,
     floor_to_step,
     is_step_multiple,
@@ -65,3 +66,44 @@ def test_ceil_is_a_step_multiple_not_below(count: float, step: float) -> None:
 def test_non_positive_step_leaves_value(step: float) -> None:
     assert floor_to_step(1.2345, step) == 1.2345
     assert round_price(1.2345, step) == 1.2345
+
+
+def decimal_is_step_multiple(value: float, step: float) -> bool:
+    """The plain Decimal judgement `is_step_multiple` must always agree with."""
+    d_step = Decimal(repr(step))
+    rem = Decimal(repr(value)) % d_step
+    return min(abs(rem), d_step - abs(rem)) <= d_step * Decimal("1e-9")
+
+
+def decimal_snap(n: int, step: float) -> float:
+    """`n * step` in Decimal, the reference of the float fast path of the snapping helpers."""
+    d = Decimal(repr(step))
+    exp = d.as_tuple().exponent
+    result = Decimal(n) * d
+    if isinstance(exp, int) and exp < 0:
+        result = result.quantize(Decimal(1).scaleb(exp))
+    return float(result)
+
+
+ANY_STEPS = st.sampled_from([1e-8, 1e-5, 0.0001, 0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0, 10.0])
+NEAR_BOUNDARY = st.sampled_from([0.0, 1e-9, -1e-9, 0.999e-9, 1.001e-9, 5e-10, 2e-9, 0.5, 1e-7])
+
+
+@given(st.integers(min_value=-(10**12), max_value=10**12), ANY_STEPS, NEAR_BOUNDARY)
+def test_is_step_multiple_agrees_with_decimal_near_its_boundary(
+    n: int, step: float, offset: float
+) -> None:
+    """Values a hair inside, at and outside the 1e-9-step tolerance, small and huge counts."""
+    value = (n + offset) * step
+    assert is_step_multiple(value, step) == decimal_is_step_multiple(value, step)
+
+
+@given(st.floats(min_value=-1e12, max_value=1e12, allow_nan=False), ANY_STEPS)
+def test_is_step_multiple_agrees_with_decimal_anywhere(value: float, step: float) -> None:
+    assert is_step_multiple(value, step) == decimal_is_step_multiple(value, step)
+
+
+@given(st.integers(min_value=-(10**17), max_value=10**17), ANY_STEPS)
+def test_snapping_gives_the_decimal_product(n: int, step: float) -> None:
+    """Below 2**53 the float division, above it Decimal: the same float either way."""
+    assert _snap(n, step) == decimal_snap(n, step)

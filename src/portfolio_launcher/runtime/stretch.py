@@ -26,7 +26,7 @@ import numpy as np
 import numpy.typing as npt
 
 from portfolio_launcher.exchange.paper.exchange import PaperExchange, QuietBounds
-from portfolio_launcher.feeds.columns import CandleColumns, slice_columns
+from portfolio_launcher.feeds.columns import CandleColumns
 from portfolio_launcher.feeds.protocol import Subscription
 from portfolio_launcher.runtime.slots import BotSlot, Lifecycle
 
@@ -272,9 +272,9 @@ class QuietStretches:
         grid = self._grid
         limit = self._paper.history_limit
         ends = grid.row[:, at + steps - 1] + 1
-        for k, cols in enumerate(self._columns):
+        for k in range(len(self._columns)):
             end = int(ends[k])
-            tail = slice_columns(cols, end - min(steps, limit), end).to_candles()
+            tail = grid.rows[k][:, end - min(steps, limit) : end].T
             interval = self._slots[self._slot_of_key[k]].runner.setup.interval
             self._paper.absorb_quiet(self._symbols[k], tail, interval)
         market_time = int(figures.times[steps - 1])

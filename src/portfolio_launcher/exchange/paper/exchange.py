@@ -3,7 +3,7 @@ candles (exchange.md), implementing the `Exchange` protocol."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -35,6 +35,7 @@ from portfolio_launcher.exchange.matching import (
 from portfolio_launcher.exchange.paper import snapshot as snap
 from portfolio_launcher.exchange.paper.account import Account, PositionBook
 from portfolio_launcher.exchange.paper.book import OrderBook
+from portfolio_launcher.exchange.paper.candle_history import Rows
 from portfolio_launcher.exchange.paper.config import PaperConfig
 from portfolio_launcher.exchange.paper.engine import PaperEngine
 from portfolio_launcher.exchange.paper.instruments import lookup_rules
@@ -215,9 +216,10 @@ class PaperExchange:
             raise InvalidOrderError(
                 f"{symbol}: the paper exchange was fed {market.interval} candles, not {interval}"
             )
+        candles = market.history.candles()
         if since_ms is None:
-            return market.history[-limit:]
-        return [c for c in market.history if c.time >= since_ms][:limit]
+            return candles[-limit:]
+        return [c for c in candles if c.time >= since_ms][:limit]
 
     def set_fill_handler(self, symbol: str, handler: FillHandler) -> None:
         """Route fills of `symbol` to `handler`."""
@@ -328,14 +330,15 @@ class PaperExchange:
                 unrealized += b.size * (mark - b.entry)
         return self._engine.account.wallet + unrealized
 
-    def absorb_quiet(self, symbol: str, recent: Sequence[Candle], interval: str | None) -> None:
+    def absorb_quiet(self, symbol: str, rows: Rows, interval: str | None) -> None:
         """The end state of `pass_quiet` over a stretch of candles all inside `quiet_bounds`:
-        `recent` holds its last candles (at least the history limit's worth, oldest first)."""
+        `rows` holds its last candles as rows of (time, open, high, low, close, volume), at
+        least the history limit's worth, oldest first (kept, not copied)."""
         e = self._engine
         market = e.markets[symbol]
-        market.record_many(recent, interval, self._config.history_limit)
-        last = recent[-1]
-        e.move(market, last.close, last.time)
+        market.record_rows(rows, interval, self._config.history_limit)
+        assert market.last_price is not None
+        e.move(market, market.last_price, market.last_time)
 
     async def _walk(self, market: MarketState, path: tuple[float, ...], time: int) -> None:
         """Resumable walk: after each event the cursor sits at the event's price and the book

@@ -3,11 +3,11 @@ the last funding instant and a bounded candle history for `fetch_ohlcv`."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from portfolio_launcher.core.market import Candle
 from portfolio_launcher.exchange.matching import candle_path, update_path
+from portfolio_launcher.exchange.paper.candle_history import CandleHistory, Rows
 
 
 @dataclass(slots=True)
@@ -23,7 +23,7 @@ class MarketState:
     candle_low: float = 0.0
     funding_boundary: int | None = None
     interval: str | None = None
-    history: list[Candle] = field(default_factory=list)
+    history: CandleHistory = field(default_factory=CandleHistory)
 
     def path_for(self, candle: Candle) -> tuple[tuple[float, ...], bool]:
         """The price path still to walk for this update, and whether it opens a new candle.
@@ -54,31 +54,29 @@ class MarketState:
         if self.candle_time == candle.time:
             self.candle_high = max(self.candle_high, candle.high)
             self.candle_low = min(self.candle_low, candle.low)
-            self._last(candle, interval)
-            if self.history and self.history[-1].time == candle.time:
-                self.history[-1] = candle
+            self._last(candle.close, candle.time, interval)
+            if self.history.last_time() == candle.time:
+                self.history.replace_last(candle)
                 return
-            self._keep((candle,), limit)
         else:
-            self.record_many((candle,), interval, limit)
+            self.candle_time = candle.time
+            self.candle_high = candle.high
+            self.candle_low = candle.low
+            self._last(candle.close, candle.time, interval)
+        self.history.append(candle, limit)
 
-    def record_many(self, candles: Sequence[Candle], interval: str | None, limit: int) -> None:
-        """`record` of each candle in turn, all newer than the one in progress."""
-        last = candles[-1]
-        self.candle_time = last.time
-        self.candle_high = last.high
-        self.candle_low = last.low
-        self._last(last, interval)
-        self._keep(candles, limit)
+    def record_rows(self, rows: Rows, interval: str | None, limit: int) -> None:
+        """`record` of each row's candle in turn (time, open, high, low, close, volume), all
+        newer than the one in progress: a backtest's quiet stretch."""
+        time, _, high, low, close, _ = rows[-1].tolist()
+        self.candle_time = int(time)
+        self.candle_high = high
+        self.candle_low = low
+        self._last(close, int(time), interval)
+        self.history.extend_rows(rows, limit)
 
-    def _last(self, candle: Candle, interval: str | None) -> None:
-        self.last_price = candle.close
-        self.last_time = candle.time
+    def _last(self, close: float, time: int, interval: str | None) -> None:
+        self.last_price = close
+        self.last_time = time
         if interval is not None:
             self.interval = interval
-
-    def _keep(self, candles: Sequence[Candle], limit: int) -> None:
-        """Append to the history, keeping its newest `limit` rows."""
-        self.history.extend(candles[-limit:])
-        if len(self.history) > limit:
-            del self.history[: len(self.history) - limit]

@@ -14,6 +14,7 @@ from portfolio_launcher.core.market import Candle, InstrumentRules
 from portfolio_launcher.core.orders import Fill, Liquidity, OrderStatus, OrderType, Side
 from portfolio_launcher.exchange.paper.account import PositionBook
 from portfolio_launcher.exchange.paper.book import OrderState
+from portfolio_launcher.exchange.paper.candle_history import CandleHistory
 from portfolio_launcher.exchange.paper.market_state import MarketState
 
 SNAPSHOT_VERSION = 1
@@ -91,4 +92,4 @@ def market_to(m: MarketState, *, history: bool = True) -> JsonDict:
 
 def market_from(d: JsonDict) -> MarketState:
     """Inverse of `market_to`."""
-    return MarketState(**{**d, "history": [Candle(**c) for c in d["history"]]})
+    return MarketState(**{**d, "history": CandleHistory([Candle(**c) for c in d["history"]])})

@@ -110,6 +110,17 @@ def lookback_count(lookback_s: float, period_s: float) -> int:
     return max(2, math.floor(lookback_s / period_s + 1e-9))
 
 
+def returns_read(strategy: AllocationStrategy | str) -> tuple[bool, bool]:
+    """(symbol returns, equity returns): which of `BotStats`'s returns `target_weights` reads
+    for `strategy`. A caller may leave the others empty; building them costs a pass over every
+    bot's lookback at each rebalance."""
+    kind = AllocationStrategy(strategy)
+    return (
+        kind in (AllocationStrategy.RISK_WEIGHTED, AllocationStrategy.CUSTOM),
+        kind in (AllocationStrategy.PERFORMANCE_BASED, AllocationStrategy.CUSTOM),
+    )
+
+
 def target_weights(
     strategy: AllocationStrategy | str,
     stats: Sequence[BotStats],

@@ -25,6 +25,7 @@ from portfolio_launcher.portfolio.allocation import (
     CustomAllocator,
     WeightParams,
     lookback_count,
+    returns_read,
     target_weights,
 )
 from portfolio_launcher.portfolio.ledger import BotLedger, PortfolioLedger, ledger_from_book
@@ -104,10 +105,16 @@ class Rebalancer:
 
     def _stats(self) -> list[BotStats]:
         out = []
+        symbol_read, equity_read = returns_read(self._s.strategy)
         for r in self._runners:
-            rets = tuple(self._closes.log_returns(r.bot_id, self._lookback[r.bot_id]).tolist())
-            eq = list(self._equity[r.bot_id])
-            eq_rets = tuple(b / a - 1.0 for a, b in pairwise(eq) if a > 0)
+            rets: tuple[float, ...] = ()
+            eq_rets: tuple[float, ...] = ()
+            if symbol_read:
+                lookback = self._lookback[r.bot_id]
+                rets = tuple(self._closes.log_returns(r.bot_id, lookback).tolist())
+            if equity_read:
+                eq = list(self._equity[r.bot_id])
+                eq_rets = tuple(b / a - 1.0 for a, b in pairwise(eq) if a > 0)
             out.append(
                 BotStats(
                     bot_id=r.bot_id,

@@ -8,13 +8,14 @@ from collections.abc import Mapping
 import numpy as np
 import pytest
 
-from portfolio_launcher.config.portfolio_models import AllocationParams
+from portfolio_launcher.config.portfolio_models import AllocationParams, AllocationStrategy
 from portfolio_launcher.portfolio.allocation import (
     SECONDS_PER_YEAR,
     BotStats,
     WeightParams,
     clamp_normalize,
     lookback_count,
+    returns_read,
     sharpe,
     target_weights,
 )
@@ -236,3 +237,39 @@ def test_lookback_count() -> None:
     assert lookback_count(7 * 86400, 3600) == 168  # one week of hourly samples
     assert lookback_count(86400, 300) == 288
     assert lookback_count(60, 3600) == 2  # never fewer than two
+
+
+@pytest.mark.parametrize("strategy", list(AllocationStrategy))
+def test_returns_read_names_every_return_a_strategy_uses(strategy: AllocationStrategy) -> None:
+    """Blanking the returns `returns_read` says are unread leaves the weights unchanged."""
+    rng = np.random.default_rng(4)
+    full = [
+        BotStats(
+            f"b{i}",
+            leverage=1.0 + i,
+            fixed_weight=0.2,
+            symbol_returns=tuple(rng.normal(0, 0.01 * (i + 1), 60).tolist()),
+            equity_returns=tuple(rng.normal(0.001 * i, 0.01, 60).tolist()),
+        )
+        for i in range(3)
+    ]
+    symbol_read, equity_read = returns_read(strategy)
+    blanked = [
+        BotStats(
+            s.bot_id,
+            leverage=s.leverage,
+            fixed_weight=s.fixed_weight,
+            symbol_returns=s.symbol_returns if symbol_read else (),
+            equity_returns=s.equity_returns if equity_read else (),
+        )
+        for s in full
+    ]
+
+    def custom(stats: tuple[BotStats, ...]) -> dict[str, float]:
+        spread = [float(np.std(s.symbol_returns) + np.std(s.equity_returns)) for s in stats]
+        return {s.bot_id: v / (2 * sum(spread)) for s, v in zip(stats, spread, strict=True)}
+
+    params = WeightParams()
+    assert target_weights(strategy, blanked, params, custom=custom) == target_weights(
+        strategy, full, params, custom=custom
+    )

@@ -39,6 +39,7 @@ from portfolio_launcher.strategy import (
     PlaceOrder,
     StrategyParams,
     acknowledge,
+    acknowledge_placed,
     close_out,
     closed_externally,
     decide,
@@ -327,6 +328,10 @@ class BotRunner:
         """Send a decision's intents in order, acknowledging each (the strategy's protocol)."""
         self.state = decision.state
         self._busy = True
+        # Accepted placements are acknowledged together when the batch is sent (one copy of
+        # the state, not one per order); refusals and cancels at once, since they remove
+        # records that the next order's margin check reads.
+        accepted: list[str] = []
         try:
             aborted = False
             for intent in decision.intents:
@@ -335,11 +340,16 @@ class BotRunner:
                     continue
                 if isinstance(intent, PlaceOrder):
                     outcome = await self._place(intent)
+                    if outcome is Outcome.ACCEPTED:
+                        accepted.append(intent.client_order_id)
+                        continue
                 else:
                     outcome = await self._cancel(intent)
                     aborted = outcome is Outcome.REJECTED
                 self.state = acknowledge(self.state, IntentResult(intent, outcome))
         finally:
+            if accepted:
+                self.state = acknowledge_placed(self.state, accepted)
             self._busy = False
         while self._pending_fills:
             queued = self._pending_fills.popleft()

@@ -10,6 +10,7 @@ realize PnL against the average; a position that reaches zero ends the cycle.
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 
 from portfolio_launcher.core.market import InstrumentRules
 from portfolio_launcher.core.orders import Fill, Side
@@ -225,8 +226,10 @@ def acknowledge(state: BotState, result: IntentResult) -> BotState:
     intent = result.intent
     cid = intent.client_order_id
     orders = state.orders
-    n = next((i for i, o in enumerate(orders) if o.client_order_id == cid), -1)
-    if n < 0:
+    for n in range(len(orders)):  # a plain loop: this runs for every order a bot sends
+        if orders[n].client_order_id == cid:
+            break
+    else:
         return state
     record = orders[n]
     # Client ids are unique within a state (each carries the state's serial).
@@ -240,6 +243,23 @@ def acknowledge(state: BotState, result: IntentResult) -> BotState:
     if result.outcome is Outcome.REJECTED:
         return state
     return evolve(state, orders=others)
+
+
+def acknowledge_placed(state: BotState, client_order_ids: Collection[str]) -> BotState:
+    """`acknowledge` of an accepted placement for each of these ids, in one copy of the state.
+
+    A decision's orders are sent one after another; the runtime acknowledges the accepted ones
+    together once all are sent (the flag is only kept, never read while sending), instead of
+    copying the whole state once per order."""
+    wanted = set(client_order_ids)
+    if not wanted or not any(o.client_order_id in wanted for o in state.orders):
+        return state
+    return evolve(
+        state,
+        orders=tuple(
+            evolve(o, acknowledged=True) if o.client_order_id in wanted else o for o in state.orders
+        ),
+    )
 
 
 def forget_order(state: BotState, client_order_id: str) -> BotState:

@@ -11,10 +11,12 @@ Bots, strategy, risk gate, allocation, profit sharing, alerts and the paper exch
 from __future__ import annotations
 
 import asyncio
+import gc
 import hashlib
 import json
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -88,6 +90,27 @@ class BacktestOutcome:
     alerts: tuple[AlertRecord, ...] = ()
 
 
+GC_YOUNG_THRESHOLD = 50_000
+"""Allocations between two collections of the youngest generation during a backtest (Python's
+default is 700)."""
+
+
+@contextmanager
+def rare_collections() -> Iterator[None]:
+    """Collect the youngest generation 70x less often while the backtest runs.
+
+    A backtest makes many short-lived records (candles, order records, strategy states), nearly
+    all freed by reference counting; the cyclic collector's frequent passes over them found
+    next to nothing and cost about 4% of the run (measured, docs/benchmarks.md). The
+    thresholds are restored afterwards, also on an error."""
+    old = gc.get_threshold()
+    gc.set_threshold(GC_YOUNG_THRESHOLD, *old[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*old)
+
+
 def run_backtest(portfolio: LoadedPortfolio, options: BacktestOptions) -> BacktestRecord:
     """Run the backtest to the end of its window; the record (ConfigError on bad data input)."""
     return asyncio.run(backtest(portfolio, options)).record
@@ -135,7 +158,7 @@ async def backtest(portfolio: LoadedPortfolio, options: BacktestOptions) -> Back
     cfg = portfolio.file
     setups = [bot_setup(b, cfg.portfolio.margin_mode) for b in portfolio.enabled_bots]
     run_options = RunOptions(feed="replay", speed=0.0, monitor_s=PROGRESS_EVERY_S)
-    with tempfile.TemporaryDirectory(prefix="backtest-logs-") as scratch:
+    with tempfile.TemporaryDirectory(prefix="backtest-logs-") as scratch, rare_collections():
         log_dir = options.log_dir or Path(scratch)
         logs = RunLogs(
             log_dir,

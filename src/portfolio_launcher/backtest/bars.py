@@ -99,15 +99,18 @@ class BarRecorder:
         if steps <= 0:
             return
         self.times.extend(figures.times[:steps].tolist())
+        pnl = figures.pnl[:, :steps]
         total = np.full(steps, self._total_balance)
+        for row in pnl:  # Python's order of the bots: `observe`'s running sum, step by step
+            total += row
+        allocation = np.array([self.initial_allocation[b] for b in figures.bot_ids])
+        equity = (allocation[:, None] + pnl).tolist()
+        exposure = (np.abs(figures.quantity)[:, None] * figures.closes[:, :steps]).tolist()
         for i, bot_id in enumerate(figures.bot_ids):
             trace = self._bots[bot_id]
-            pnl = figures.pnl[i, :steps]
-            total += pnl
-            quantity = float(figures.quantity[i])
-            trace.equity.extend((self.initial_allocation[bot_id] + pnl).tolist())
-            trace.exposure.extend((abs(quantity) * figures.closes[i, :steps]).tolist())
-            trace.position.extend([quantity] * steps)
+            trace.equity.extend(equity[i])
+            trace.exposure.extend(exposure[i])
+            trace.position.extend([float(figures.quantity[i])] * steps)
         self.equity.extend(total.tolist())
 
     def max_level(self, bot_id: str) -> int:

@@ -116,11 +116,12 @@ class FeedHub:
 
     async def _pump(self, venue: str, start_ms: int, end_ms: int | None) -> None:
         keys = [key for key in self._handlers if key.venue == venue]
-        by_subscription = {key.subscription: key for key in keys}
+        # By plain (symbol, interval) tuples: no Subscription is made per event.
+        by_pair = {(k.subscription.symbol, k.subscription.interval): k for k in keys}
         stream = self._feeds[venue].stream([k.subscription for k in keys], start_ms, end_ms)
         try:
             async for event in stream:
-                key = by_subscription.get(Subscription(event.symbol, event.interval))
+                key = by_pair.get((event.symbol, event.interval))
                 if key is None:
                     continue
                 for handler in list(self._handlers[key].values()):

@@ -109,9 +109,38 @@ class CloseHistory:
         if steps <= 0:
             return
         last_time = int(figures.open_times[steps - 1])
-        for i, bot_id in enumerate(figures.bot_ids):
-            self._extend(self._row[bot_id], figures.closes[i, :steps].tolist())
+        rows = [self._row[b] for b in figures.bot_ids]
+        closes = figures.closes[:, :steps].tolist()
+        if self._aligned(rows):
+            self._extend_all(rows, closes)
+        else:
+            for row, series in zip(rows, closes, strict=True):
+                self._extend(row, series)
+        for bot_id in figures.bot_ids:
             self._last_time[bot_id] = last_time
+
+    def _aligned(self, rows: Sequence[int]) -> bool:
+        """True when these rows are all of the rows and share their ring position and size."""
+        if rows != list(range(len(self._row))):
+            return False
+        head, size = self._head[0], self._size[0]
+        return all(self._head[r] == head and self._size[r] == size for r in rows)
+
+    def _extend_all(self, rows: Sequence[int], closes: list[list[float]]) -> None:
+        """`_extend` of every row at once (`_aligned` rows, the same number of closes each)."""
+        cap, size, head = self._cap, self._size[0], self._head[0]
+        added = len(closes[0])
+        if added == 0:
+            return
+        values = np.array([[math.log(c) for c in series[-size:]] for series in closes])
+        kept = values.shape[1]
+        positions = (head + added - kept + np.arange(kept)) % cap
+        self._logs[:, positions] = values
+        self._logs[:, positions + cap] = values
+        for row in rows:
+            self._head[row] = (head + added) % cap
+            self._count[row] = min(self._count[row] + added, size)
+            self._total[row] += added
 
     def _extend(self, row: int, closes: list[float]) -> None:
         """`_append` of each close in turn (`math.log` each, like every other close): the ring

@@ -209,6 +209,8 @@ def candle_csv(draw: st.DrawFn) -> tuple[bytes, str, bool]:
         i = draw(st.integers(0, len(lines) - 1))
         kind = draw(st.integers(0, 10))
         row = lines[i]
+        if len(row) < 6 and kind in (0, 1, 2, 3, 8, 9):
+            continue  # a row already cut short by kind 9 has no such field to spoil
         if kind == 0:
             row[draw(st.integers(1, 4))] = draw(st.sampled_from(["0", "-1.5", "-0.0"]))
         elif kind == 1:

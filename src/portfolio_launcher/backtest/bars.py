@@ -57,7 +57,8 @@ class BarRecorder:
         total = self._total_balance
         for slot in slots:
             runner = slot.runner
-            trace = self._bots.setdefault(slot.bot_id, _BotTrace())
+            found = self._bots.get(slot.bot_id)  # not setdefault: no trace made per call
+            trace = found if found is not None else self._bots.setdefault(slot.bot_id, _BotTrace())
             pnl = runner.pnl
             total += pnl
             book = runner.book

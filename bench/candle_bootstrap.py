@@ -41,8 +41,20 @@ def _relative(path: Path) -> F64:
     return np.column_stack([rel, raw[1:, 5]])
 
 
-def bootstrap(count: int, seed: int, start_price: float = 100.0, step_ms: int = 300_000) -> Series:
-    """`count` candles of 5m from day-long blocks of the real 5m files."""
+def bootstrap(
+    count: int,
+    seed: int,
+    start_price: float = 100.0,
+    step_ms: int = 300_000,
+    *,
+    drift: bool = True,
+) -> Series:
+    """`count` candles of 5m from day-long blocks of the real 5m files.
+
+    Chained over a year, the blocks' trends compound: a series can end at 0.1x or 100x its
+    start. With `drift=False` every close-to-close return is divided by the series' geometric
+    mean return, so the series ends at its start price with the same volatility and wicks
+    (opens, highs and lows keep their place relative to the previous close)."""
     if not DATA.is_dir():
         raise FileNotFoundError(f"{DATA} is missing: the benchmark needs the shared candles")
     rng = np.random.default_rng(seed)
@@ -55,6 +67,8 @@ def bootstrap(count: int, seed: int, start_price: float = 100.0, step_ms: int = 
         rows.append(src[at : at + BLOCK])
         have += BLOCK
     rel = np.vstack(rows)[:count]
+    if not drift:
+        rel[:, 3] /= np.exp(np.mean(np.log(rel[:, 3])))
     closes: F64 = start_price * np.cumprod(rel[:, 3]).astype(np.float64)
     prev = np.concatenate([[start_price], closes[:-1]])
     return Series(

@@ -273,20 +273,22 @@ class Rebalancer:
         calm = figures.times - self.last_ms < self._s.frequency_ms
         book = self._book
         allocated = 0.0
-        total = np.zeros(len(figures))
-        equities = []
-        for i, r in enumerate(self._runners):
+        stakes = []
+        for r in self._runners:
             stake = book.budget(r.bot_id)
             allocated += stake
-            # `_equity_drift`: stake + realized + unrealized, in that order.
-            e = stake + figures.realized[i] + figures.unrealized[i]
-            equities.append(e)
-            total += e
+            stakes.append(stake)
+        # `_equity_drift`: stake + realized + unrealized, in that order, for every bot at once.
+        equities = (np.array(stakes) + figures.realized)[:, None] + figures.unrealized
+        total = np.zeros(len(figures))
+        for row in equities:  # the sum over the bots in order, step by step
+            total += row
         equity = book.total_balance - allocated + total
-        drift = np.zeros(len(figures))
+        weights = np.array([self.weights.get(r.bot_id, 0.0) for r in self._runners])
         with np.errstate(divide="ignore", invalid="ignore"):
-            for r, e in zip(self._runners, equities, strict=True):
-                drift = np.maximum(drift, np.abs(e / equity - self.weights.get(r.bot_id, 0.0)))
+            shares = np.abs(equities / equity - weights[:, None])
+            # The largest share per step, NaN if any is (as `np.maximum` from zero gives).
+            drift = shares.max(axis=0, initial=0.0)
         drift = np.where(equity > 0, drift, 0.0)
         calm &= (drift > self._s.threshold) == self._drift_episode
         return len(figures) if bool(calm.all()) else int(np.argmin(calm))

@@ -237,21 +237,19 @@ class QuietStretches:
 
     def _figures(self, at: int, first: int, steps: int) -> StretchFigures:
         open_times = first + self._length * np.arange(steps, dtype=np.int64)
-        n = len(self._slots)
         closes = self._grid.close[self._key_of, at : at + steps]
-        unrealized = np.empty((n, steps))
-        pnl = np.empty((n, steps))
-        realized = np.empty(n)
-        quantity = np.empty(n)
+        books = [slot.runner.book for slot in self._slots]
+        realized = np.array([b.realized for b in books])
+        quantity = np.array([b.quantity for b in books])
+        average = np.array([b.average for b in books])
+        # `Book.unrealized` for every bot at once: quantity * (mark - average), exactly 0.0
+        # for a flat book (not the -0.0 or NaN the product could give).
+        held = quantity != 0.0
+        unrealized = np.where(held[:, None], quantity[:, None] * (closes - average[:, None]), 0.0)
+        pnl = realized[:, None] + unrealized
         pnl_sum = np.zeros(steps)
-        for i, slot in enumerate(self._slots):
-            close = closes[i]
-            book = slot.runner.book
-            realized[i] = book.realized
-            quantity[i] = book.quantity
-            unrealized[i] = book.unrealized(close)  # elementwise over the closes
-            pnl[i] = realized[i] + unrealized[i]
-            pnl_sum += pnl[i]
+        for row in pnl:  # Python's `sum` over the bots in order, step by step
+            pnl_sum += row
         marks = {s: closes[self._slot_of_key[k]] for k, s in enumerate(self._symbols)}
         return StretchFigures(
             bot_ids=tuple(s.bot_id for s in self._slots),

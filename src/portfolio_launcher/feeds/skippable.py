@@ -68,8 +68,18 @@ class Cursor:
 
     def skip_to(self, time_ms: int) -> None:
         """Move past every row closing before `time_ms`."""
-        row = int(np.searchsorted(self.cols.time, time_ms - self.length, side="left"))
-        self.next_row = min(max(self.next_row, row), self.hi)
+        target = time_ms - self.length
+        times = self.cols.time
+        row = self.next_row
+        if row >= self.hi or times[row] >= target:
+            return
+        # A file without gaps: the row is where the interval says; checked, else searched.
+        guess = row + (target - int(times[row])) // self.length
+        if row < guess < len(times) and times[guess] == target and times[guess - 1] < target:
+            found = guess
+        else:
+            found = int(np.searchsorted(times, target, side="left"))
+        self.next_row = min(max(row, found), self.hi)
 
 
 class SkippableMerge(Iterator[CandleEvent]):

@@ -9,10 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+import numpy.typing as npt
+
 from portfolio_launcher.core.orders import Fill, Side
 from portfolio_launcher.core.records import evolve
 
 _EPS = 1e-12
+F64 = npt.NDArray[np.float64]
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,3 +95,10 @@ class Book:
             funding=float(data["funding"]),
             fills=int(data["fills"]),
         )
+
+
+def unrealized_rows(quantity: F64, average: F64, marks: F64) -> F64:
+    """`Book.unrealized` of many books at once: row i is book i (its `quantity[i]` and
+    `average[i]`) at each of its `marks[i]`, with the same operations (0.0 for a flat book)."""
+    held = (quantity != 0.0)[:, None]
+    return np.where(held, quantity[:, None] * (marks - average[:, None]), 0.0)

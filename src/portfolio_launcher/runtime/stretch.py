@@ -28,6 +28,7 @@ import numpy.typing as npt
 from portfolio_launcher.exchange.paper.exchange import PaperExchange, QuietBounds
 from portfolio_launcher.feeds.columns import CandleColumns
 from portfolio_launcher.feeds.protocol import Subscription
+from portfolio_launcher.portfolio.book import unrealized_rows
 from portfolio_launcher.runtime.slots import BotSlot, Lifecycle
 
 F64 = npt.NDArray[np.float64]
@@ -242,10 +243,7 @@ class QuietStretches:
         realized = np.array([b.realized for b in books])
         quantity = np.array([b.quantity for b in books])
         average = np.array([b.average for b in books])
-        # `Book.unrealized` for every bot at once: quantity * (mark - average), exactly 0.0
-        # for a flat book (not the -0.0 or NaN the product could give).
-        held = quantity != 0.0
-        unrealized = np.where(held[:, None], quantity[:, None] * (closes - average[:, None]), 0.0)
+        unrealized = unrealized_rows(quantity, average, closes)
         pnl = realized[:, None] + unrealized
         pnl_sum = np.zeros(steps)
         for row in pnl:  # Python's `sum` over the bots in order, step by step

@@ -35,16 +35,8 @@ def columns(times: list[int], seed: int) -> CandleColumns:
 
 
 def candles(cols: CandleColumns) -> list[Candle]:
-    rows = zip(
-        cols.time.tolist(),
-        cols.open.tolist(),
-        cols.high.tolist(),
-        cols.low.tolist(),
-        cols.close.tolist(),
-        cols.volume.tolist(),
-        strict=True,
-    )
-    return [Candle(t, o, h, lo, c, v) for t, o, h, lo, c, v in rows]
+    """The reference: every row through `CandleColumns.to_candles` (not the cursor's rows)."""
+    return cols.to_candles()
 
 
 def sources(draw_times: list[list[int]]) -> list[CandleColumns]:

@@ -24,6 +24,7 @@ from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
+from numba import njit
 
 from portfolio_launcher.exchange.paper.exchange import PaperExchange, QuietBounds
 from portfolio_launcher.feeds.columns import CandleColumns
@@ -34,9 +35,49 @@ from portfolio_launcher.runtime.slots import BotSlot, Lifecycle
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
 
-LOOKAHEAD = (16, 64, 256, 1024, 4096)
-"""Steps examined at a time: a short look first (most stretches are short), longer while the
-whole look stays quiet."""
+MAX_STRETCH = 4096
+"""The most steps one stretch takes (a bound on the arrays its services build)."""
+
+
+@njit(
+    "int64(float64[:, ::1], float64[:, ::1], float64[:, ::1], int64[::1], float64[::1], "
+    "float64[::1], float64[::1], float64[::1], int64, int64, int64, int64, int64, int64)",
+    cache=True,
+    nogil=True,
+)
+def _quiet_run(  # noqa: PLR0917 - a compiled kernel takes arrays positionally
+    low: F64,
+    high: F64,
+    close: F64,
+    key_of: I64,
+    bound_low: F64,
+    bound_high: F64,
+    band_low: F64,
+    band_high: F64,
+    t0: int,
+    length: int,
+    after: int,
+    until: int,
+    at: int,
+    look: int,
+) -> int:  # pragma: no cover - compiled
+    """Leading steps from `at` (at most `look`) on which every key's candle lies strictly inside
+    its venue bounds, opens strictly between `after` and `until`, and every bot's close lies
+    strictly inside its band and above zero. NaN (no candle) compares false: not quiet."""
+    keys = low.shape[0]
+    bots = key_of.shape[0]
+    for j in range(at, at + look):
+        open_time = t0 + length * j
+        if not (open_time > after and open_time < until):
+            return j - at
+        for k in range(keys):
+            if not (low[k, j] > bound_low[k] and high[k, j] < bound_high[k]):
+                return j - at
+        for i in range(bots):
+            c = close[key_of[i], j]
+            if not (c > band_low[i] and c < band_high[i] and c > 0.0):
+                return j - at
+    return look
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +199,7 @@ class QuietStretches:
             self._key_of.append(self._symbols.index(symbol))
         # The first bot of each key: whose closes are the key's marks, whose interval it has.
         self._slot_of_key = [self._key_of.index(k) for k in range(len(self._symbols))]
+        self._key_index = np.array(self._key_of, dtype=np.int64)
         self._grid = _Grid(self._columns, interval_ms)
 
     def advance(self, step_ms: int) -> int | None:
@@ -191,11 +233,7 @@ class QuietStretches:
             ):
                 return None
             bounds.append(bound)
-        quiet = 0
-        for look in LOOKAHEAD:
-            quiet = self._quiet_candles(at, look, bands, bounds)
-            if quiet < look:
-                break
+        quiet = self._quiet_candles(at, MAX_STRETCH, bands, bounds)
         if quiet == 0:
             return None
         figures = self._figures(at, first, quiet)
@@ -222,19 +260,24 @@ class QuietStretches:
             look = min(look, (self._end_ms - grid.t0) // self._length - at)
         if look <= 0:
             return 0
-        end = at + look
-        b_low = np.array([b.low for b in bounds])[:, None]
-        b_high = np.array([b.high for b in bounds])[:, None]
-        ok = ((grid.low[:, at:end] > b_low) & (grid.high[:, at:end] < b_high)).all(axis=0)
-        open_times = grid.t0 + self._length * np.arange(at, end, dtype=np.int64)
-        after = max(b.after for b in bounds)
-        until = min(b.until for b in bounds)
-        ok &= (open_times > after) & (open_times < until)
-        closes = grid.close[self._key_of, at:end]
-        lows = np.array([b[0] for b in bands])[:, None]
-        highs = np.array([b[1] for b in bands])[:, None]
-        ok &= ((closes > lows) & (closes < highs) & (closes > 0.0)).all(axis=0)
-        return look if bool(ok.all()) else int(np.argmin(ok))
+        return int(
+            _quiet_run(
+                grid.low,
+                grid.high,
+                grid.close,
+                self._key_index,
+                np.array([b.low for b in bounds]),
+                np.array([b.high for b in bounds]),
+                np.array([b[0] for b in bands]),
+                np.array([b[1] for b in bands]),
+                grid.t0,
+                self._length,
+                max(b.after for b in bounds),
+                min(b.until for b in bounds),
+                at,
+                look,
+            )
+        )
 
     def _figures(self, at: int, first: int, steps: int) -> StretchFigures:
         open_times = first + self._length * np.arange(steps, dtype=np.int64)

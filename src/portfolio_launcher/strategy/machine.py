@@ -25,7 +25,12 @@ from portfolio_launcher.strategy.params import (
     TpStrategy,
 )
 from portfolio_launcher.strategy.signals import Signal, evaluate
-from portfolio_launcher.strategy.sizing import check_entry, size_entry, size_factor
+from portfolio_launcher.strategy.sizing import (
+    check_entry,
+    size_entry,
+    size_factor,
+    unaffordable_above,
+)
 from portfolio_launcher.strategy.spacing import atr_ratio, threshold
 from portfolio_launcher.strategy.state import (
     BotState,
@@ -324,6 +329,8 @@ def quiet_band(state: BotState, ctx: Context) -> tuple[float, float] | None:
     if params.dynamic_tp is not None or params.spacing.kind is SpacingKind.VOLATILITY_ADAPTIVE:
         return None
     s = state
+    if s.status is BotStatus.ACTIVE and not s.in_position:
+        return _flat_band(s, ctx)
     if (
         s.status is not BotStatus.ACTIVE
         or not s.in_position
@@ -348,6 +355,20 @@ def quiet_band(state: BotState, ctx: Context) -> tuple[float, float] | None:
     if b.intents:
         return None
     return low, high
+
+
+def _flat_band(s: BotState, ctx: Context) -> tuple[float, float] | None:
+    """A flat bot whose base order cannot reach the minimum quantity: `decide` notes the refusal
+    and places nothing at any higher close, so the band is every close above the highest price
+    at which it could. Only without indicators (the entry signal always passes, with full
+    confidence) and with no order left: otherwise every close needs a decision."""
+    params = ctx.params
+    if params.indicators or s.orders or not s.view.close > 0.0:
+        return None
+    low = unaffordable_above(
+        params, ctx.rules, level=0, factor=size_factor(params, 1.0), price=s.view.close
+    )
+    return None if low is None else (low, math.inf)
 
 
 def quiet_view(time: int, close: float) -> MarketView:

@@ -8,8 +8,10 @@ as the price crosses them.
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -24,7 +26,8 @@ from portfolio_launcher.strategy import (
     quiet_view,
 )
 
-from .builders import Driver, params, rules, window
+from .builders import Driver, params, places, rules, window
+from .test_signals import ind
 
 
 def _settings(draw: st.DrawFn) -> Context:
@@ -137,3 +140,63 @@ def test_the_band_of_a_resting_ladder_cycle_spans_the_quiet_prices() -> None:
     assert quiet_band(d3.state, poor) is not None
     rich = Context(ctx.params, ctx.rules, 1_000.0)
     assert quiet_band(d3.state, rich) is None
+
+
+@st.composite
+def flat_and_short(draw: st.DrawFn) -> tuple[Context, list[float]]:
+    """A bot whose base amount buys about its minimum quantity near the start price, on a path
+    that wanders both sides of that price: flat and refused for long spells."""
+    step = draw(st.sampled_from([0.001, 0.01, 0.1, 1.0]))
+    min_qty = step * draw(st.integers(1, 5))
+    start = draw(st.floats(10.0, 50_000.0))
+    base = start * min_qty * draw(st.floats(0.9, 1.1))
+    p = params(
+        base_amount=base,
+        max_dca_levels=draw(st.integers(1, 4)),
+        min_order_qty=draw(st.sampled_from([0.0, min_qty, 2 * min_qty])),
+        spacing=SpacingParams(base_threshold=0.01, threshold_multiplier=1.0),
+        window_size=5,
+    )
+    r = rules(step=step, min_qty=min_qty)
+    r = replace(r, min_notional=min(r.min_notional, base / 10))
+    moves = draw(st.lists(st.floats(-0.03, 0.03), min_size=10, max_size=60))
+    price, closes = start, []
+    for m in moves:
+        price *= 1 + m
+        closes.append(price)
+    return Context(p, r, draw(st.floats(base, 100 * base))), closes
+
+
+@settings(max_examples=300, deadline=None)
+@given(case=flat_and_short(), probe=st.floats(0.95, 1.05))
+def test_a_flat_bot_short_of_its_minimum_is_quiet_only_where_decide_places_nothing(
+    case: tuple[Context, list[float]], probe: float
+) -> None:
+    ctx, closes = case
+    d = Driver(ctx)
+    for close in closes:
+        _check_promise(d, close)
+        band = quiet_band(d.state, ctx)
+        if band is not None:
+            assert band[1] == float("inf")
+            _check_promise(d, close * probe)
+            _check_promise(d, math.nextafter(band[0], math.inf))
+        _fill_crossed(d, close)
+        d.close(close)
+
+
+def test_the_flat_band_starts_just_above_the_last_affordable_price() -> None:
+    """Base 10 USDT, minimum 0.01: the base order is affordable up to 1,000 and refused above."""
+    ctx = Context(params(base_amount=10.0), rules(step=0.01, min_qty=0.01), 1_000.0)
+    d = Driver(ctx)
+    d.close(1_500.0)  # refused: 10 / 1500 floors to 0.00
+    assert not d.state.in_position
+    band = quiet_band(d.state, ctx)
+    assert band is not None and band[1] == float("inf")
+    assert band[0] == pytest.approx(1_000.0, rel=1e-8)  # the floor forgives 1e-9 of a step
+    assert _check_promise(d, math.nextafter(band[0], math.inf))
+    # At the band's low the base order reaches the minimum: decide places it.
+    assert places(decide(d.state, _next_window(d, band[0]), (), ctx))
+    # With an indicator the entry signal must be weighed at every close: no band.
+    rsi = Context(replace(ctx.params, indicators=(ind("rsi"),)), ctx.rules, ctx.budget)
+    assert quiet_band(d.state, rsi) is None

@@ -155,9 +155,8 @@ def run() -> str:
         f"budget). With the drift kept (the data of earlier runs of this benchmark) the series "
         f"end between {min(float(s.close[-1] / s.close[0]) for s in drifting):.1f}x and "
         f"{max(float(s.close[-1] / s.close[0]) for s in drifting):.0f}x their start, and "
-        f"{stuck} of the bots cannot buy their minimum quantity at the highs: a flat bot "
-        "that cannot enter decides at every candle, so quiet stretches end there "
-        f"({drift_fills:,} fills).",
+        f"{stuck} of the bots cannot buy their minimum quantity at the highs for months "
+        f"({drift_fills:,} fills; such a bot waits in a quiet band: docs/strategy.md).",
         f"- Goal of at least {GOAL:,} bot-candles/s for the full engine: "
         f"{'met' if engine_rate >= GOAL else 'NOT met'} ({engine_rate:,.0f}/s).",
     ]

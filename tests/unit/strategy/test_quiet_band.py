@@ -91,21 +91,27 @@ def _check_promise(d: Driver, close: float) -> bool:
     return True
 
 
+def _walk_checking(ctx: Context, closes: list[float], probe: float, *, edge: bool) -> None:
+    """Drive a bot along `closes`, checking the promise at each close, at a second arbitrary
+    close inside the band (not only the path's own) and, with `edge`, just inside its low."""
+    d = Driver(ctx)
+    for close in closes:
+        _check_promise(d, close)
+        band = quiet_band(d.state, ctx)
+        if band is not None:
+            _check_promise(d, close * probe)
+            if edge:
+                _check_promise(d, math.nextafter(band[0], math.inf))
+        _fill_crossed(d, close)
+        d.close(close)
+
+
 @settings(max_examples=300, deadline=None)
 @given(case=scenarios(), probe=st.floats(0.9, 1.1))
 def test_decide_inside_the_band_only_records_the_candle(
     case: tuple[Context, list[float]], probe: float
 ) -> None:
-    ctx, closes = case
-    d = Driver(ctx)
-    for close in closes:
-        _check_promise(d, close)
-        # A second, arbitrary close inside the band (not only the path's own) keeps the promise.
-        band = quiet_band(d.state, ctx)
-        if band is not None:
-            _check_promise(d, close * probe)
-        _fill_crossed(d, close)
-        d.close(close)
+    _walk_checking(*case, probe, edge=False)
 
 
 def test_the_band_of_a_resting_ladder_cycle_spans_the_quiet_prices() -> None:
@@ -172,17 +178,7 @@ def flat_and_short(draw: st.DrawFn) -> tuple[Context, list[float]]:
 def test_a_flat_bot_short_of_its_minimum_is_quiet_only_where_decide_places_nothing(
     case: tuple[Context, list[float]], probe: float
 ) -> None:
-    ctx, closes = case
-    d = Driver(ctx)
-    for close in closes:
-        _check_promise(d, close)
-        band = quiet_band(d.state, ctx)
-        if band is not None:
-            assert band[1] == float("inf")
-            _check_promise(d, close * probe)
-            _check_promise(d, math.nextafter(band[0], math.inf))
-        _fill_crossed(d, close)
-        d.close(close)
+    _walk_checking(*case, probe, edge=True)
 
 
 def test_the_flat_band_starts_just_above_the_last_affordable_price() -> None:

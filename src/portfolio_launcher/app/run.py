@@ -23,14 +23,13 @@ from portfolio_launcher.app.run_types import (
 from portfolio_launcher.app.snapshot_file import write_view_snapshot
 from portfolio_launcher.app.venues import Venues
 from portfolio_launcher.config.loaded import LoadedBot, LoadedPortfolio
-from portfolio_launcher.config.portfolio_models import AllocationStrategy
 from portfolio_launcher.core.account import Category, MarginMode
 from portfolio_launcher.core.clock import WallClock
 from portfolio_launcher.core.intervals import interval_ms
 from portfolio_launcher.feeds.hub import FeedHub, FeedKey
 from portfolio_launcher.feeds.protocol import Subscription
 from portfolio_launcher.feeds.replay import ReplayFeed
-from portfolio_launcher.portfolio.allocation import WeightParams, lookback_count
+from portfolio_launcher.portfolio.allocation import WeightParams, lookback_count, returns_read
 from portfolio_launcher.portfolio.rebalance import ProfitSharingSpec
 from portfolio_launcher.portfolio.risk import RiskLimits
 from portfolio_launcher.runtime.bot_runner import BotRunner, BotSetup
@@ -225,13 +224,10 @@ async def run_engine(
         )
 
     p = cfg.portfolio
-    # Symbol returns over the allocation lookback feed only the strategies that weigh risk
+    # Symbol returns over the allocation lookback feed only the strategies that read them
     # (risk_weighted, and custom allocators, which are handed them); the others need no more
     # closes than correlation monitoring reads, so start-up fetches and keeps only those.
-    weighs_risk = AllocationStrategy(p.allocation_strategy) in (
-        AllocationStrategy.RISK_WEIGHTED,
-        AllocationStrategy.CUSTOM,
-    )
+    weighs_risk, _ = returns_read(p.allocation_strategy)
 
     def returns_needed(period_s: float) -> int:
         lookback = lookback_count(p.allocation_params.lookback, period_s) if weighs_risk else 0

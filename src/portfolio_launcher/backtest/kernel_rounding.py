@@ -10,11 +10,11 @@ gives the very float `float(Decimal(n) * Decimal(step))` gives. `step_parts` fin
 from __future__ import annotations
 
 import math
-from decimal import Decimal
 
 import numpy as np
 
 from portfolio_launcher.backtest.kernel_layout import kernel_part
+from portfolio_launcher.core.rounding import step_parts as core_step_parts
 
 # The same slack as core.rounding (in steps): absorbs binary noise of exact multiples.
 EPS = 1e-9
@@ -23,17 +23,14 @@ MAX_EXACT = 2.0**53
 
 
 def step_parts(step: float) -> tuple[float, float]:
-    """(integer mantissa m, divisor 10**d) with step == m / 10**d exactly in decimal."""
+    """(integer mantissa m, divisor 10**d) with step == m / 10**d exactly in decimal: the parts
+    `core.rounding` snaps with, refused when the kernel could not use them exactly."""
     if step <= 0:
         return 0.0, 1.0
-    sign, digits, exp = Decimal(repr(step)).as_tuple()
-    assert isinstance(exp, int) and sign == 0, f"unexpected step {step!r}"
-    mantissa = int("".join(str(x) for x in digits))
-    if exp >= 0:
-        return float(mantissa * 10**exp), 1.0
-    if -exp > 22 or mantissa >= MAX_EXACT:
+    mantissa, divisor = core_step_parts(step)
+    if divisor == 0.0 or (divisor != 1.0 and mantissa >= MAX_EXACT):
         raise ValueError(f"step {step!r} has too many decimals for the kernel's exact snapping")
-    return float(mantissa), float(10 ** (-exp))
+    return float(mantissa), divisor
 
 
 @kernel_part

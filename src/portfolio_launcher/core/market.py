@@ -18,6 +18,13 @@ class Candle:
     closed: bool = True
 
 
+def candles_from_rows(rows: list[list[float]]) -> list[Candle]:
+    """Closed candles from rows of (open time, open, high, low, close, volume) floats, as a
+    float64 array's `tolist()` gives them (open times are exact in a float64: ms since the
+    epoch stay far below 2**53)."""
+    return [Candle(int(t), o, h, lo, c, v) for t, o, h, lo, c, v in rows]
+
+
 @dataclass(frozen=True, slots=True)
 class CandleEvent:
     """A candle update from a feed for one (symbol, interval); `closed` marks the final update."""

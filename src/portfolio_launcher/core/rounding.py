@@ -94,7 +94,7 @@ def _snap(n: int | float, step: float) -> float:
     2**53 and `10**d` is exact for d <= 22, so one correctly rounded division gives the very
     float that `float(Decimal(n) * Decimal(repr(step)))` gives (`backtest.kernel_rounding`
     relies on the same identity). Larger products go through Decimal."""
-    mantissa, divisor = _step_parts(step)
+    mantissa, divisor = step_parts(step)
     product = int(n) * mantissa
     if divisor and abs(product) < _MAX_EXACT:
         return product / divisor
@@ -107,9 +107,10 @@ def _snap(n: int | float, step: float) -> float:
 
 
 @lru_cache(maxsize=1024)
-def _step_parts(step: float) -> tuple[int, float]:
+def step_parts(step: float) -> tuple[int, float]:
     """(m, 10**d) with `step` == m / 10**d in its shortest decimal form; (0, 0.0) when that
-    form has no exact float divisor (then `_snap` uses Decimal). Venues have few steps: kept."""
+    form has no exact float divisor (then `_snap` uses Decimal). Venues have few steps: kept.
+    The fast kernel snaps with the same parts (`backtest.kernel_rounding.step_parts`)."""
     sign, digits, exp = Decimal(repr(step)).as_tuple()
     if not isinstance(exp, int) or sign:
         return 0, 0.0
@@ -134,4 +135,5 @@ __all__ = [
     "floor_to_step",
     "is_step_multiple",
     "round_price",
+    "step_parts",
 ]

@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 import numpy as np
 
 from portfolio_launcher.core.intervals import interval_ms
-from portfolio_launcher.core.market import Candle, CandleEvent
+from portfolio_launcher.core.market import Candle, CandleEvent, candles_from_rows
 from portfolio_launcher.feeds.columns import CandleColumns
 
 FIRST_CHUNK = 1
@@ -38,8 +38,7 @@ class Cursor:
         self._chunk: list[Candle] = []
         self._chunk_size = FIRST_CHUNK
         # Row-major (time, open, high, low, close, volume): a chunk is one slice and one
-        # `tolist`, which matters when most chunks are a single candle. Times are exact in a
-        # float64 (ms since the epoch stay far below 2**53).
+        # `tolist`, which matters when most chunks are a single candle.
         self._rows = np.column_stack(
             (cols.time.astype(np.float64), cols.open, cols.high, cols.low, cols.close, cols.volume)
         )
@@ -60,8 +59,7 @@ class Cursor:
             self._chunk_size = min(2 * self._chunk_size, CHUNK) if in_order else FIRST_CHUNK
             self._chunk_lo = i
             size = self._chunk_size
-            rows = self._rows[i : min(i + size, self.hi)].tolist()
-            self._chunk = [Candle(int(t), o, h, lo, c, v) for t, o, h, lo, c, v in rows]
+            self._chunk = candles_from_rows(self._rows[i : min(i + size, self.hi)].tolist())
             offset = 0
         self.next_row = i + 1
         return CandleEvent(self.symbol, self.interval, self._chunk[offset])

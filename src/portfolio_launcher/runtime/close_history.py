@@ -38,7 +38,7 @@ class CloseHistory:
         """Closes from the feed's history, oldest first. The last candle's time is remembered,
         so the bot's window (which ends with the same candle) does not add its close twice."""
         row = self._row[bot_id]
-        self._extend(row, [c.close for c in candles if c.close > 0][-self._size[row] :])
+        self._extend([row], [[c.close for c in candles if c.close > 0][-self._size[row] :]])
         if candles:
             self._last_time[bot_id] = candles[-1].time
 
@@ -106,55 +106,43 @@ class CloseHistory:
     def absorb(self, figures: StretchFigures, steps: int) -> None:
         """`observe` at each of the first `steps` steps of a quiet stretch (one new close per
         bot per step, the candle's close: its mark)."""
-        if steps <= 0:
+        if steps <= 0 or not figures.bot_ids:
             return
         last_time = int(figures.open_times[steps - 1])
         rows = [self._row[b] for b in figures.bot_ids]
         closes = figures.closes[:, :steps].tolist()
         if self._aligned(rows):
-            self._extend_all(rows, closes)
+            self._extend(rows, closes)  # every bot in one array write
         else:
             for row, series in zip(rows, closes, strict=True):
-                self._extend(row, series)
+                self._extend([row], [series])
         for bot_id in figures.bot_ids:
             self._last_time[bot_id] = last_time
 
     def _aligned(self, rows: Sequence[int]) -> bool:
-        """True when these rows are all of the rows and share their ring position and size."""
-        if rows != list(range(len(self._row))):
-            return False
-        head, size = self._head[0], self._size[0]
+        """True when these rows share their ring position and size (one `_extend` fits all)."""
+        head, size = self._head[rows[0]], self._size[rows[0]]
         return all(self._head[r] == head and self._size[r] == size for r in rows)
 
-    def _extend_all(self, rows: Sequence[int], closes: list[list[float]]) -> None:
-        """`_extend` of every row at once (`_aligned` rows, the same number of closes each)."""
-        cap, size, head = self._cap, self._size[0], self._head[0]
+    def _extend(self, rows: Sequence[int], closes: list[list[float]]) -> None:
+        """`_append` of each row's closes in turn (`math.log` each, like every other close),
+        for rows that share their ring position and size and get as many closes each: every
+        ring ends at `head` after them."""
         added = len(closes[0])
         if added == 0:
             return
+        first = rows[0]
+        cap, size, head = self._cap, self._size[first], self._head[first]
         values = np.array([[math.log(c) for c in series[-size:]] for series in closes])
         kept = values.shape[1]
         positions = (head + added - kept + np.arange(kept)) % cap
-        self._logs[:, positions] = values
-        self._logs[:, positions + cap] = values
+        at = np.asarray(rows)[:, None]
+        self._logs[at, positions] = values
+        self._logs[at, positions + cap] = values
         for row in rows:
             self._head[row] = (head + added) % cap
             self._count[row] = min(self._count[row] + added, size)
             self._total[row] += added
-
-    def _extend(self, row: int, closes: list[float]) -> None:
-        """`_append` of each close in turn (`math.log` each, like every other close): the ring
-        ends at `head` after them."""
-        if not closes:
-            return
-        cap, size = self._cap, self._size[row]
-        values = np.array([math.log(c) for c in closes[-size:]])
-        positions = (self._head[row] + len(closes) - len(values) + np.arange(len(values))) % cap
-        self._logs[row, positions] = values
-        self._logs[row, positions + cap] = values
-        self._head[row] = (self._head[row] + len(closes)) % cap
-        self._count[row] = min(self._count[row] + len(closes), size)
-        self._total[row] += len(closes)
 
     def _append(self, row: int, close: float) -> None:
         value = math.log(close)

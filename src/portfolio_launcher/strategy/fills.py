@@ -236,8 +236,7 @@ def acknowledge(state: BotState, result: IntentResult) -> BotState:
     others = orders[:n] + orders[n + 1 :]
     if isinstance(intent, PlaceOrder):
         if result.outcome is Outcome.ACCEPTED:
-            acked = evolve(record, acknowledged=True)
-            return evolve(state, orders=(*orders[:n], acked, *orders[n + 1 :]))
+            return acknowledge_placed(state, (cid,))
         return evolve(state, orders=others) if record.filled == 0 else state
     assert isinstance(intent, CancelOrder)
     if result.outcome is Outcome.REJECTED:

@@ -15,15 +15,15 @@ from collections.abc import Iterator
 import numpy as np
 import numpy.typing as npt
 
-from portfolio_launcher.core.market import Candle
+from portfolio_launcher.core.market import Candle, candles_from_rows
 
 Rows = npt.NDArray[np.float64]
 """A block of candles as rows of (open time, open, high, low, close, volume), oldest first."""
 
 
 def rows_to_candles(rows: Rows) -> list[Candle]:
-    """The rows as closed candles (times are exact in a float64: far below 2**53 ms)."""
-    return [Candle(int(t), o, h, lo, c, v) for t, o, h, lo, c, v in rows.tolist()]
+    """The rows as closed candles."""
+    return candles_from_rows(rows.tolist())
 
 
 class CandleHistory:

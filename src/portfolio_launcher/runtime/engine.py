@@ -56,6 +56,16 @@ class CandleMatcher(Protocol):
 
 
 @dataclass(frozen=True, slots=True)
+class StretchEnd:
+    """Where a run of quiet steps taken at once ended (`skip_quiet`): its last step's market
+    time, and whether that step's `after_step` was absorbed with the others (the engine then
+    does not run it)."""
+
+    market_time: int
+    serviced: bool
+
+
+@dataclass(frozen=True, slots=True)
 class EngineOptions:
     """Where the run starts and ends in market time, and its wall-clock cadences."""
 
@@ -88,7 +98,7 @@ class PortfolioEngine:
         on_monitor: Callable[[], None],
         portfolio_doc: Callable[[], str],
         after_step: Callable[[PortfolioEngine, int], Awaitable[None]] | None = None,
-        skip_quiet: Callable[[int], int | None] | None = None,
+        skip_quiet: Callable[[int], StretchEnd | None] | None = None,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.slots = list(slots)
@@ -105,6 +115,8 @@ class PortfolioEngine:
         self._monotonic = monotonic
         self.step_ms: int | None = None
         self.committed_ms: int | None = None
+        # The step whose `after_step` a quiet stretch already absorbed (not to be run again).
+        self._serviced_ms: int | None = None
         self._stop_requested = False
         self._finished = False
         self.halted = False
@@ -145,7 +157,12 @@ class PortfolioEngine:
         finally:
             monitor.cancel()
             watchdog.cancel()
-        if not self._finished and self.step_ms is not None and self._after_step is not None:
+        if (
+            not self._finished
+            and self.step_ms is not None
+            and self._after_step is not None
+            and self.step_ms != self._serviced_ms
+        ):
             await self._after_step(self, self.step_ms)
         acted = await self._shutdown_actions()
         if self.step_ms is not None and (self.step_ms != self.committed_ms or acted):
@@ -167,7 +184,7 @@ class PortfolioEngine:
             return
         t = event_time_ms(event)
         if self.step_ms is not None and t > self.step_ms:
-            if self._after_step is not None:
+            if self._after_step is not None and self.step_ms != self._serviced_ms:
                 await self._after_step(self, self.step_ms)
                 if self._finished:
                     return
@@ -208,7 +225,9 @@ class PortfolioEngine:
                 # at once (runtime.stretch), and the feed goes on after them.
                 reached = self._skip_quiet(t)
                 if reached is not None:
-                    self.step_ms = reached
+                    self.step_ms = reached.market_time
+                    if reached.serviced:
+                        self._serviced_ms = reached.market_time
                     await self._turn()
                     return
         self.step_ms = t

@@ -30,6 +30,7 @@ from portfolio_launcher.exchange.paper.exchange import PaperExchange, QuietBound
 from portfolio_launcher.feeds.columns import CandleColumns
 from portfolio_launcher.feeds.protocol import Subscription
 from portfolio_launcher.portfolio.book import unrealized_rows
+from portfolio_launcher.runtime.engine import StretchEnd
 from portfolio_launcher.runtime.slots import BotSlot, Lifecycle
 
 F64 = npt.NDArray[np.float64]
@@ -202,9 +203,9 @@ class QuietStretches:
         self._key_index = np.array(self._key_of, dtype=np.int64)
         self._grid = _Grid(self._columns, interval_ms)
 
-    def advance(self, step_ms: int) -> int | None:
-        """Apply the quiet steps from `step_ms` on; the market time of the last one applied,
-        or None when this step needs the ordinary path."""
+    def advance(self, step_ms: int) -> StretchEnd | None:
+        """Apply the quiet steps from `step_ms` on; where they ended, or None when this step
+        needs the ordinary path."""
         if not all(s.status is Lifecycle.RUNNING and not s.needs_start for s in self._slots):
             return None
         first = step_ms - self._length
@@ -237,13 +238,17 @@ class QuietStretches:
         if quiet == 0:
             return None
         figures = self._figures(at, first, quiet)
-        steps = quiet
+        # The services' `after_step` of the leading `serviced` steps would only record. The
+        # stretch ends at the first step one of them would act on (the ordinary path runs it)
+        # or at the last quiet candle, whose services are absorbed too when all are quiet.
+        serviced = quiet
         for service in self._services:
-            steps = min(steps, service.quiet_steps(figures) + 1)
-            if steps == 1:
+            serviced = min(serviced, service.quiet_steps(figures))
+            if serviced == 0:
                 break
-        self._apply(at, figures, steps)
-        return int(figures.times[steps - 1])
+        steps = min(quiet, serviced + 1)
+        self._apply(at, figures, steps, serviced)
+        return StretchEnd(int(figures.times[steps - 1]), serviced >= steps)
 
     def _quiet_candles(
         self,
@@ -305,9 +310,10 @@ class QuietStretches:
             account_equity=self._paper.equity_path(marks, steps),
         )
 
-    def _apply(self, at: int, figures: StretchFigures, steps: int) -> None:
+    def _apply(self, at: int, figures: StretchFigures, steps: int, serviced: int) -> None:
         """Candles of the first `steps` steps to the venue and the bots, the services'
-        `after_step` of all but the last (the engine runs that one), then the feed's jump."""
+        `after_step` of the first `min(steps, serviced)` (the engine runs the last one's when
+        that is not all), then the feed's jump."""
         grid = self._grid
         limit = self._paper.history_limit
         ends = grid.row[:, at + steps - 1] + 1
@@ -322,7 +328,8 @@ class QuietStretches:
             end = int(ends[k])
             size = min(steps, slot.runner.setup.params.window_size)
             slot.runner.absorb_quiet(grid.rows[k][:, end - size : end], market_time)
-        if steps > 1:
+        absorbed = min(steps, serviced)
+        if absorbed > 0:
             for service in self._services:
-                service.absorb(figures, steps - 1)
+                service.absorb(figures, absorbed)
         self._feed.skip_to(market_time + self._length)

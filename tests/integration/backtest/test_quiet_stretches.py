@@ -19,6 +19,7 @@ import pytest
 
 from portfolio_launcher.app.backtest_run import BacktestOptions, BacktestOutcome, backtest
 from portfolio_launcher.config.loader import LoadOptions, load_portfolio
+from portfolio_launcher.runtime.engine import StretchEnd
 from portfolio_launcher.runtime.stretch import QuietStretches
 from tests.candle_files import load_columns
 
@@ -131,12 +132,14 @@ def test_a_backtest_with_quiet_stretches_equals_one_step_by_step(
     path = _portfolio(tmp_path, symbols, PORTFOLIOS[name])
     loaded = load_portfolio(str(path), LoadOptions(cwd=tmp_path, environ={}))
     taken: list[int] = []
+    serviced: list[bool] = []
     advance = QuietStretches.advance
 
-    def counting(self: QuietStretches, step_ms: int) -> int | None:
+    def counting(self: QuietStretches, step_ms: int) -> StretchEnd | None:
         reached = advance(self, step_ms)
         if reached is not None:
-            taken.append((reached - step_ms) // 300_000 + 1)
+            taken.append((reached.market_time - step_ms) // 300_000 + 1)
+            serviced.append(reached.serviced)
         return reached
 
     monkeypatch.setattr(QuietStretches, "advance", counting)
@@ -148,3 +151,6 @@ def test_a_backtest_with_quiet_stretches_equals_one_step_by_step(
     # Stretches were taken: most of a calm run; a few where the services speak all the time.
     least = len(fast.record.times_ms) // 4 if name == "plain" else 5
     assert sum(taken) > least
+    # Both ends of a stretch occur: its last step's services absorbed, or left to the engine.
+    assert any(serviced)
+    assert not all(serviced) or name == "plain"

@@ -81,6 +81,20 @@ def _quiet_run(  # noqa: PLR0917 - a compiled kernel takes arrays positionally
     return look
 
 
+@njit("Tuple((float64[:, ::1], float64[::1]))(float64[::1], float64[:, ::1])", cache=True)
+def _pnl_rows(realized: F64, unrealized: F64) -> tuple[F64, F64]:  # pragma: no cover - compiled
+    """`realized[i] + unrealized[i, j]` for each bot i and step j, and the sum over the bots
+    at each step, added in the bots' order from zero (Python's `sum(runner.pnl ...)`)."""
+    bots, steps = unrealized.shape
+    pnl = np.empty((bots, steps))
+    pnl_sum = np.zeros(steps)
+    for i in range(bots):
+        for j in range(steps):
+            pnl[i, j] = realized[i] + unrealized[i, j]
+            pnl_sum[j] += pnl[i, j]
+    return pnl, pnl_sum
+
+
 @dataclass(frozen=True, slots=True)
 class StretchFigures:
     """What the services read of a candidate stretch of `len(times)` steps, computed once.
@@ -201,6 +215,7 @@ class QuietStretches:
         # The first bot of each key: whose closes are the key's marks, whose interval it has.
         self._slot_of_key = [self._key_of.index(k) for k in range(len(self._symbols))]
         self._key_index = np.array(self._key_of, dtype=np.int64)
+        self._bot_ids = tuple(s.bot_id for s in slots)
         self._grid = _Grid(self._columns, interval_ms)
 
     def advance(self, step_ms: int) -> StretchEnd | None:
@@ -286,19 +301,16 @@ class QuietStretches:
 
     def _figures(self, at: int, first: int, steps: int) -> StretchFigures:
         open_times = first + self._length * np.arange(steps, dtype=np.int64)
-        closes = self._grid.close[self._key_of, at : at + steps]
-        books = [slot.runner.book for slot in self._slots]
-        realized = np.array([b.realized for b in books])
-        quantity = np.array([b.quantity for b in books])
-        average = np.array([b.average for b in books])
+        closes = self._grid.close[self._key_index, at : at + steps]
+        realized, quantity, average = np.array(
+            [(b.realized, b.quantity, b.average) for b in (s.runner.book for s in self._slots)],
+            dtype=np.float64,
+        ).T.copy()
         unrealized = unrealized_rows(quantity, average, closes)
-        pnl = realized[:, None] + unrealized
-        pnl_sum = np.zeros(steps)
-        for row in pnl:  # Python's `sum` over the bots in order, step by step
-            pnl_sum += row
+        pnl, pnl_sum = _pnl_rows(realized, unrealized)
         marks = {s: closes[self._slot_of_key[k]] for k, s in enumerate(self._symbols)}
         return StretchFigures(
-            bot_ids=tuple(s.bot_id for s in self._slots),
+            bot_ids=self._bot_ids,
             times=open_times + self._length,
             open_times=open_times,
             closes=closes,

@@ -276,6 +276,17 @@ class PaperEngine:
             )
         )
 
+    def funding_moves_money(self, symbol: str) -> bool:
+        """Whether a funding instant would exchange money for `symbol` now: a funding rate is
+        set and a linear position is open. Otherwise an instant only moves the boundary."""
+        b = self.account.book(symbol)
+        return not (
+            b is None
+            or b.size == 0.0
+            or b.category is Category.SPOT
+            or self.config.funding_rate_for(symbol) is None
+        )
+
     def apply_funding(self, market: MarketState, time: int, mark: float) -> None:
         """Exchange funding once per 00:00/08:00/16:00 UTC instant reached by a new candle."""
         if market.funding_boundary is None:
@@ -283,10 +294,11 @@ class PaperEngine:
             return
         count = funding_count(market.funding_boundary, time)
         market.funding_boundary = funding_boundary(time)
-        b = self.account.book(market.symbol)
-        rate = self.config.funding_rate_for(market.symbol)
-        if b is None or rate is None or b.size == 0.0 or b.category is Category.SPOT:
+        if not self.funding_moves_money(market.symbol):
             return
+        b = self.require(market.symbol)
+        rate = self.config.funding_rate_for(market.symbol)
+        assert rate is not None
         for _ in range(count):
             self.account.pay_funding(market.symbol, funding_payment(b.size, mark, rate))
 

@@ -46,10 +46,16 @@ from portfolio_launcher.exchange.protocol import FillHandler
 F64 = npt.NDArray[np.float64]
 
 
+NO_FUNDING_INSTANT = 2**62
+"""`QuietBounds.until` of a symbol whose funding instants exchange no money (no rate set, or
+no position open): later than any candle."""
+
+
 @dataclass(frozen=True, slots=True)
 class QuietBounds:
     """Which candles of a symbol the paper venue takes without walking (`pass_quiet`): every
-    price strictly between `low` and `high`, opened after `after` and before `until`."""
+    price strictly between `low` and `high`, opened after `after` and before `until` (the next
+    funding instant that would exchange money)."""
 
     low: float
     high: float
@@ -260,7 +266,8 @@ class PaperExchange:
 
     def pass_quiet(self, symbol: str, candle: Candle, interval: str | None = None) -> bool:
         """Take a new candle that can trigger nothing without walking its path: no resting
-        order and no liquidation price within its range, no funding instant reached. The end
+        order and no liquidation price within its range, no funding instant reached that would
+        exchange money (a rate set and a position open). The end
         state is `process_candle`'s (the last price and marks at the close, the candle
         recorded); False, with nothing changed, when the candle needs `process_candle`.
 
@@ -271,14 +278,15 @@ class PaperExchange:
         if market is None:
             return False
         assert market.candle_time is not None
-        if (
-            candle.time <= market.candle_time
-            or funding_boundary(candle.time) != market.funding_boundary
-        ):
+        if candle.time <= market.candle_time:
+            return False
+        boundary = funding_boundary(candle.time)
+        if boundary != market.funding_boundary and e.funding_moves_money(symbol):
             return False
         o, h, lo, c = candle.open, candle.high, candle.low, candle.close
         if not e.idle(symbol, min(o, h, lo, c), max(o, h, lo, c)):
             return False
+        market.funding_boundary = boundary  # an instant without money passed: only this moves
         e.move(market, c, candle.time)
         market.record(candle, interval, self._config.history_limit)
         return True
@@ -295,7 +303,10 @@ class PaperExchange:
             return None
         assert market.candle_time is not None and market.funding_boundary is not None
         low, high = e.quiet_range(symbol)
-        until = market.funding_boundary + FUNDING_PERIOD_MS
+        if e.funding_moves_money(symbol):
+            until = market.funding_boundary + FUNDING_PERIOD_MS
+        else:
+            until = NO_FUNDING_INSTANT  # funding instants pass without money: none ends a run
         return QuietBounds(low, high, market.candle_time, until)
 
     def _settled(self, symbol: str) -> MarketState | None:
@@ -337,7 +348,9 @@ class PaperExchange:
         e = self._engine
         market = e.markets[symbol]
         market.record_rows(rows, interval, self._config.history_limit)
-        assert market.last_price is not None
+        assert market.candle_time is not None and market.last_price is not None
+        # The instants the rows passed moved no money (`quiet_bounds`), only the boundary.
+        market.funding_boundary = funding_boundary(market.candle_time)
         e.move(market, market.last_price, market.last_time)
 
     async def _walk(self, market: MarketState, path: tuple[float, ...], time: int) -> None:

@@ -217,10 +217,16 @@ class QuietStretches:
         self._key_index = np.array(self._key_of, dtype=np.int64)
         self._bot_ids = tuple(s.bot_id for s in slots)
         self._grid = _Grid(self._columns, interval_ms)
+        # The step whose candles ended the last stretch (not quiet: no search is needed there).
+        self._stopper: int | None = None
 
     def advance(self, step_ms: int) -> StretchEnd | None:
         """Apply the quiet steps from `step_ms` on; where they ended, or None when this step
         needs the ordinary path."""
+        if step_ms == self._stopper:
+            # The candle that ended the last stretch: some bot or symbol is not quiet on it.
+            # (The ordinary path is exact whatever happens; this only saves the search.)
+            return None
         if not all(s.status is Lifecycle.RUNNING and not s.needs_start for s in self._slots):
             return None
         first = step_ms - self._length
@@ -262,6 +268,8 @@ class QuietStretches:
             if serviced == 0:
                 break
         steps = min(quiet, serviced + 1)
+        if steps == quiet:
+            self._stopper = step_ms + self._length * quiet
         self._apply(at, figures, steps, serviced)
         return StretchEnd(int(figures.times[steps - 1]), serviced >= steps)
 

@@ -65,40 +65,51 @@ class BarRecorder:
             trace.equity.append(self.initial_allocation[slot.bot_id] + pnl)
             trace.exposure.append(abs(book.quantity) * runner.mark)
             trace.position.append(book.quantity)
-            state = runner.position_state
-            trace.max_level = max(trace.max_level, state.level)
-            done = state.cycles_completed - trace.cycles_seen
-            if done > 0:
-                for record in state.history[-done:]:
-                    trace.max_level = max(trace.max_level, record.level)
-                    self.cycles.append(
-                        CycleRow(
-                            bot_id=slot.bot_id,
-                            cycle=record.cycle,
-                            started_ms=record.started,
-                            ended_ms=record.ended,
-                            max_level=record.level,
-                            bought_quantity=record.bought_quantity,
-                            # The strategy keeps the price PnL and the fees apart.
-                            realized_pnl=record.realized_pnl - record.fees,
-                            unrealized_pnl=0.0,
-                            fees=record.fees,
-                            status="closed",
-                            reason=record.reason,
-                        )
-                    )
-                trace.cycles_seen = state.cycles_completed
+            self._track(slot, trace)
         self.equity.append(total)
 
+    def _track(self, slot: BotSlot, trace: _BotTrace) -> None:
+        """The highest level reached and the cycles completed since the last look."""
+        state = slot.runner.position_state
+        trace.max_level = max(trace.max_level, state.level)
+        done = state.cycles_completed - trace.cycles_seen
+        if done > 0:
+            for record in state.history[-done:]:
+                trace.max_level = max(trace.max_level, record.level)
+                self.cycles.append(
+                    CycleRow(
+                        bot_id=slot.bot_id,
+                        cycle=record.cycle,
+                        started_ms=record.started,
+                        ended_ms=record.ended,
+                        max_level=record.level,
+                        bought_quantity=record.bought_quantity,
+                        # The strategy keeps the price PnL and the fees apart.
+                        realized_pnl=record.realized_pnl - record.fees,
+                        unrealized_pnl=0.0,
+                        fees=record.fees,
+                        status="closed",
+                        reason=record.reason,
+                    )
+                )
+            trace.cycles_seen = state.cycles_completed
+
     def quiet_steps(self, figures: StretchFigures) -> int:
-        """Every step of a stretch is recorded the same way: none ends it."""
-        return len(figures)
+        """Every step of a stretch is recorded the same way: none ends it (but the first step
+        of a run is observed one by one: it fixes the initial allocations)."""
+        return len(figures) if self.initial_allocation else 0
 
     def absorb(self, figures: StretchFigures, steps: int) -> None:
-        """`observe` at each of the first `steps` steps of a quiet stretch (no fill, no cycle:
-        only the marks move)."""
+        """`observe` at each of the first `steps` steps of a quiet stretch: only the marks move.
+        The bots' states are the same at every step (no fill), so levels and cycles completed
+        (the stretch may start with the step of a fill) are looked at once, in the bots' order,
+        as `observe` at the first step would."""
         if steps <= 0:
             return
+        slots = self.last_slots
+        assert tuple(s.bot_id for s in slots) == figures.bot_ids
+        for slot in slots:
+            self._track(slot, self._bots[slot.bot_id])
         self.times.extend(figures.times[:steps].tolist())
         pnl = figures.pnl[:, :steps]
         total = np.full(steps, self._total_balance)

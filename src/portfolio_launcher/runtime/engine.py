@@ -98,7 +98,7 @@ class PortfolioEngine:
         on_monitor: Callable[[], None],
         portfolio_doc: Callable[[], str],
         after_step: Callable[[PortfolioEngine, int], Awaitable[None]] | None = None,
-        skip_quiet: Callable[[int], StretchEnd | None] | None = None,
+        skip_quiet: Callable[[int, int | None], StretchEnd | None] | None = None,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.slots = list(slots)
@@ -185,6 +185,15 @@ class PortfolioEngine:
         t = event_time_ms(event)
         if self.step_ms is not None and t > self.step_ms:
             if self._after_step is not None and self.step_ms != self._serviced_ms:
+                skip = self._skip_quiet
+                if skip is not None and self._may_defer():
+                    # A backtest: the step's services may be taken with the quiet steps
+                    # after it, when all of them would only record (see `_may_defer`).
+                    reached = skip(t, self.step_ms)
+                    if reached is not None:
+                        self._stretched(reached)
+                        await self._turn()
+                        return
                 await self._after_step(self, self.step_ms)
                 if self._finished:
                     return
@@ -223,11 +232,9 @@ class PortfolioEngine:
             if self._skip_quiet is not None and not self.halted:
                 # A backtest: the steps from here on that change nothing but marks are taken
                 # at once (runtime.stretch), and the feed goes on after them.
-                reached = self._skip_quiet(t)
+                reached = self._skip_quiet(t, None)
                 if reached is not None:
-                    self.step_ms = reached.market_time
-                    if reached.serviced:
-                        self._serviced_ms = reached.market_time
+                    self._stretched(reached)
                     await self._turn()
                     return
         self.step_ms = t
@@ -248,6 +255,26 @@ class PortfolioEngine:
                     continue
                 await self._drive(slot, candle, t)
         await self._turn()
+
+    def _may_defer(self) -> bool:
+        """Whether the last step's `after_step` may be left to a quiet stretch starting at the
+        next step. The checks between a step's services and the next step (stop, sync, commit,
+        every bot stopped or given up) must then have nothing to do: no stop asked, no sync or
+        commit due, and (the stretch's own condition) every bot running. The stretch takes the
+        services only when they would record and change nothing, so the checks, made after
+        them, would have found the same."""
+        return (
+            not self.halted
+            and not self._stop_requested
+            and not self._commit_due()
+            and self._monotonic() - self._last_sync < self._options.sync_every_s
+        )
+
+    def _stretched(self, reached: StretchEnd) -> None:
+        """Quiet steps were taken at once up to `reached`."""
+        self.step_ms = reached.market_time
+        if reached.serviced:
+            self._serviced_ms = reached.market_time
 
     async def _turn(self) -> None:
         """Let signal handlers and the monitor run even when the feed never waits."""

@@ -220,9 +220,14 @@ class QuietStretches:
         # The step whose candles ended the last stretch (not quiet: no search is needed there).
         self._stopper: int | None = None
 
-    def advance(self, step_ms: int) -> StretchEnd | None:
+    def advance(self, step_ms: int, pending: int | None = None) -> StretchEnd | None:
         """Apply the quiet steps from `step_ms` on; where they ended, or None when this step
-        needs the ordinary path."""
+        needs the ordinary path.
+
+        `pending` is the market time of the step just before when its services' `after_step`
+        has not run yet. That step then leads the stretch's figures: when every service would
+        only record it, it is absorbed with the rest; otherwise (or when no stretch starts
+        here) None, and the engine runs it. Nothing is changed before that is known."""
         if step_ms == self._stopper:
             # The candle that ended the last stretch: some bot or symbol is not quiet on it.
             # (The ordinary path is exact whatever happens; this only saves the search.)
@@ -255,23 +260,41 @@ class QuietStretches:
             ):
                 return None
             bounds.append(bound)
+        lead = 0
+        if pending is not None:
+            if not self._leads(pending, first, at):
+                return None
+            lead = 1
         quiet = self._quiet_candles(at, MAX_STRETCH, bands, bounds)
         if quiet == 0:
             return None
-        figures = self._figures(at, first, quiet)
+        figures = self._figures(at - lead, first - lead * self._length, quiet + lead)
         # The services' `after_step` of the leading `serviced` steps would only record. The
         # stretch ends at the first step one of them would act on (the ordinary path runs it)
         # or at the last quiet candle, whose services are absorbed too when all are quiet.
-        serviced = quiet
+        serviced = quiet + lead
         for service in self._services:
             serviced = min(serviced, service.quiet_steps(figures))
             if serviced == 0:
                 break
-        steps = min(quiet, serviced + 1)
-        if steps == quiet:
+        if serviced < lead:
+            return None  # the pending step's services act: the engine runs them first
+        steps = min(quiet + lead, serviced + 1)
+        if steps == quiet + lead:
             self._stopper = step_ms + self._length * quiet
-        self._apply(at, figures, steps, serviced)
+        self._apply(at, figures, steps - lead, min(steps, serviced))
         return StretchEnd(int(figures.times[steps - 1]), serviced >= steps)
+
+    def _leads(self, pending: int, first: int, at: int) -> bool:
+        """Whether the pending step can lead the figures: it is the grid step just before
+        (`first` is its close time) and every bot's mark is that step's close, as the figures
+        will have it (a bot whose file has no candle there keeps an older mark)."""
+        if pending != first or at < 1:
+            return False
+        closes = self._grid.close[:, at - 1].tolist()
+        return all(
+            slot.runner.mark == closes[k] for slot, k in zip(self._slots, self._key_of, strict=True)
+        )
 
     def _quiet_candles(
         self,
@@ -330,26 +353,25 @@ class QuietStretches:
             account_equity=self._paper.equity_path(marks, steps),
         )
 
-    def _apply(self, at: int, figures: StretchFigures, steps: int, serviced: int) -> None:
-        """Candles of the first `steps` steps to the venue and the bots, the services'
-        `after_step` of the first `min(steps, serviced)` (the engine runs the last one's when
-        that is not all), then the feed's jump."""
+    def _apply(self, at: int, figures: StretchFigures, candles: int, serviced: int) -> None:
+        """The `candles` steps from grid step `at` to the venue and the bots, the services'
+        `after_step` of the figures' first `serviced` steps (the engine runs the next one's
+        when the stretch's last is not among them), then the feed's jump."""
         grid = self._grid
         limit = self._paper.history_limit
-        ends = grid.row[:, at + steps - 1] + 1
+        ends = grid.row[:, at + candles - 1] + 1
         for k in range(len(self._columns)):
             end = int(ends[k])
-            tail = grid.rows[k][:, end - min(steps, limit) : end].T
+            tail = grid.rows[k][:, end - min(candles, limit) : end].T
             interval = self._slots[self._slot_of_key[k]].runner.setup.interval
             self._paper.absorb_quiet(self._symbols[k], tail, interval)
-        market_time = int(figures.times[steps - 1])
+        market_time = grid.t0 + self._length * (at + candles)
         for i, slot in enumerate(self._slots):
             k = self._key_of[i]
             end = int(ends[k])
-            size = min(steps, slot.runner.setup.params.window_size)
+            size = min(candles, slot.runner.setup.params.window_size)
             slot.runner.absorb_quiet(grid.rows[k][:, end - size : end], market_time)
-        absorbed = min(steps, serviced)
-        if absorbed > 0:
+        if serviced > 0:
             for service in self._services:
-                service.absorb(figures, absorbed)
+                service.absorb(figures, serviced)
         self._feed.skip_to(market_time + self._length)

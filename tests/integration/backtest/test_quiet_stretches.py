@@ -133,13 +133,17 @@ def test_a_backtest_with_quiet_stretches_equals_one_step_by_step(
     loaded = load_portfolio(str(path), LoadOptions(cwd=tmp_path, environ={}))
     taken: list[int] = []
     serviced: list[bool] = []
+    led: list[bool] = []  # the services of the step before were taken with the stretch
     advance = QuietStretches.advance
 
-    def counting(self: QuietStretches, step_ms: int) -> StretchEnd | None:
-        reached = advance(self, step_ms)
+    def counting(
+        self: QuietStretches, step_ms: int, pending: int | None = None
+    ) -> StretchEnd | None:
+        reached = advance(self, step_ms, pending)
         if reached is not None:
             taken.append((reached.market_time - step_ms) // 300_000 + 1)
             serviced.append(reached.serviced)
+            led.append(pending is not None)
         return reached
 
     monkeypatch.setattr(QuietStretches, "advance", counting)
@@ -153,4 +157,5 @@ def test_a_backtest_with_quiet_stretches_equals_one_step_by_step(
     assert sum(taken) > least
     # Both ends of a stretch occur: its last step's services absorbed, or left to the engine.
     assert any(serviced)
+    assert any(led) and not all(led)
     assert not all(serviced) or name == "plain"

@@ -81,18 +81,31 @@ def _quiet_run(  # noqa: PLR0917 - a compiled kernel takes arrays positionally
     return look
 
 
-@njit("Tuple((float64[:, ::1], float64[::1]))(float64[::1], float64[:, ::1])", cache=True)
-def _pnl_rows(realized: F64, unrealized: F64) -> tuple[F64, F64]:  # pragma: no cover - compiled
-    """`realized[i] + unrealized[i, j]` for each bot i and step j, and the sum over the bots
-    at each step, added in the bots' order from zero (Python's `sum(runner.pnl ...)`)."""
-    bots, steps = unrealized.shape
+@njit(
+    "Tuple((float64[:, ::1], float64[:, ::1], float64[:, ::1], float64[::1]))"
+    "(float64[:, ::1], int64[::1], int64, int64, float64[:, ::1])",
+    cache=True,
+)
+def _stretch_rows(  # pragma: no cover - compiled
+    close: F64, key_of: I64, at: int, steps: int, books: F64
+) -> tuple[F64, F64, F64, F64]:
+    """Each bot's closes over the grid steps `[at, at + steps)`, its unrealized PnL there
+    (`unrealized_rows`: `Book.unrealized`), `realized + unrealized` (its `runner.pnl`), and the
+    sum of those over the bots, added in the bots' order from zero (Python's `sum`).
+    `books` holds the bots' (realized, quantity, average) as rows."""
+    bots = key_of.shape[0]
+    closes = np.empty((bots, steps))
+    for i in range(bots):
+        for j in range(steps):
+            closes[i, j] = close[key_of[i], at + j]
+    unrealized = unrealized_rows(books[1], books[2], closes)
     pnl = np.empty((bots, steps))
     pnl_sum = np.zeros(steps)
     for i in range(bots):
         for j in range(steps):
-            pnl[i, j] = realized[i] + unrealized[i, j]
+            pnl[i, j] = books[0, i] + unrealized[i, j]
             pnl_sum[j] += pnl[i, j]
-    return pnl, pnl_sum
+    return closes, unrealized, pnl, pnl_sum
 
 
 @dataclass(frozen=True, slots=True)
@@ -331,22 +344,23 @@ class QuietStretches:
         )
 
     def _figures(self, at: int, first: int, steps: int) -> StretchFigures:
-        open_times = first + self._length * np.arange(steps, dtype=np.int64)
-        closes = self._grid.close[self._key_index, at : at + steps]
-        realized, quantity, average = np.array(
-            [(b.realized, b.quantity, b.average) for b in (s.runner.book for s in self._slots)],
-            dtype=np.float64,
-        ).T.copy()
-        unrealized = unrealized_rows(quantity, average, closes)
-        pnl, pnl_sum = _pnl_rows(realized, unrealized)
+        open_times = np.arange(first, first + self._length * steps, self._length, dtype=np.int64)
+        values: list[float] = []
+        for slot in self._slots:
+            b = slot.runner.book
+            values += (b.realized, b.quantity, b.average)
+        books = np.array(values, dtype=np.float64).reshape(-1, 3).T.copy()
+        closes, unrealized, pnl, pnl_sum = _stretch_rows(
+            self._grid.close, self._key_index, at, steps, books
+        )
         marks = {s: closes[self._slot_of_key[k]] for k, s in enumerate(self._symbols)}
         return StretchFigures(
             bot_ids=self._bot_ids,
             times=open_times + self._length,
             open_times=open_times,
             closes=closes,
-            realized=realized,
-            quantity=quantity,
+            realized=books[0],
+            quantity=books[1],
             unrealized=unrealized,
             pnl=pnl,
             pnl_sum=pnl_sum,

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 import talib
+from talib._ta_lib import MA_Type  # talib does not list it in __all__
 
 from portfolio_launcher import indicators as ind
 
@@ -87,12 +88,12 @@ def run() -> str:
     theirs: dict[str, Callable[[], object]] = {
         "rsi 14": lambda: talib.RSI(c, 14),
         "macd 12/26/9": lambda: talib.MACD(c, 12, 26, 9),
-        "bollinger 20/2": lambda: talib.BBANDS(c, 20, 2.0, 2.0, 0),
+        "bollinger 20/2": lambda: talib.BBANDS(c, 20, 2.0, 2.0, MA_Type.SMA),
         "ema 21": lambda: talib.EMA(c, 21),
         "sma 21": lambda: talib.SMA(c, 21),
         "mfi 14": lambda: talib.MFI(h, lo, c, v, 14),
         "obv": lambda: talib.OBV(c, v),
-        "stoch_rsi 14": lambda: talib.STOCHRSI(c, 14, 14, 1, 0),
+        "stoch_rsi 14": lambda: talib.STOCHRSI(c, 14, 14, 1, MA_Type.SMA),
     }
     rows = []
     total = 0.0

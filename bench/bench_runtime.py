@@ -19,6 +19,7 @@ from pathlib import Path
 from portfolio_launcher.app.run import bot_setup, run_portfolio
 from portfolio_launcher.app.run_types import RunOptions, SilentUI
 from portfolio_launcher.config.loader import LoadOptions, load_portfolio
+from portfolio_launcher.exchange.paper import PaperConfig, PaperExchange
 from portfolio_launcher.portfolio.risk import RiskVerdict
 from portfolio_launcher.runtime.bot_runner import BotRunner
 from portfolio_launcher.runtime.recorder import StepRecorder
@@ -91,14 +92,17 @@ def idle_memory_per_bot(bots: int) -> float:
             str(write_portfolio(folder, bots)), LoadOptions(cwd=folder, environ={})
         )
 
+        # Idle runners never call their exchange; one shared paper venue, made before the
+        # first snapshot, stands in for it and so adds nothing to the bytes per bot.
+        exchange = PaperExchange(PaperConfig(initial_balance=0.0))
         recorder, gate = StepRecorder(), _AcceptAll()
         tracemalloc.start()
         before = tracemalloc.take_snapshot()
         runners = [
             BotRunner(
                 bot_setup(b, "isolated"),
-                exchange=None,
-                gate=gate,  # type: ignore[arg-type]
+                exchange=exchange,
+                gate=gate,
                 recorder=recorder,
                 budget=lambda _bot: 100.0,
             )

@@ -81,7 +81,7 @@ class KlinesServer:
             start = max(-(-int(query["startTime"]) // step) * step, self.first_ms)
         else:  # the venue answers with the latest candles
             start = max(last - (limit - 1) * step, self.first_ms)
-        rows = []
+        rows: list[list[int | str]] = []
         t = start
         while t <= last and len(rows) < limit:
             c = price(t)

@@ -171,7 +171,10 @@ def test_a_dead_notifier_does_not_slow_the_bots(tmp_path: Path) -> None:
     port = silent.getsockname()[1]
     trading: dict[str, float] = {}
     total: dict[str, float] = {}
-    cases = (("none", []), ("dead", [f"json://127.0.0.1:{port}/never-answers"]))
+    cases: tuple[tuple[str, list[str]], ...] = (
+        ("none", []),
+        ("dead", [f"json://127.0.0.1:{port}/never-answers"]),
+    )
     for name, urls in cases:
         folder = tmp_path / name
         write_market(folder / "data", crash_market())

@@ -153,7 +153,16 @@ def test_committed_margin_adds_records_in_sequence_order() -> None:
         assert strat.committed_margin(F, Z, view) == _committed_by_sorting(F, Z, view)
 
 
-def _naive(low, high, close, i, buy, sell, below, above):  # type: ignore[no-untyped-def]
+def _naive(
+    low: np.ndarray,
+    high: np.ndarray,
+    close: np.ndarray,
+    i: int,
+    buy: float,
+    sell: float,
+    below: float,
+    above: float,
+) -> int:
     for j in range(i, len(low)):
         if low[j] <= buy or high[j] >= sell or close[j] <= below or close[j] >= above:
             return j

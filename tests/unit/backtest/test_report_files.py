@@ -16,9 +16,9 @@ from portfolio_launcher.backtest.report_files import (
     iso_time,
     stable_numbers,
     write_report_files,
-    write_text_atomically,
 )
 from portfolio_launcher.backtest.report_writer import write_report
+from portfolio_launcher.store.atomic_file import write_text_atomically
 from tests.unit.backtest.records import T0, two_bot_record
 
 WEIRD = "</script><b>x&y</b>"

@@ -35,7 +35,7 @@ def test_http_urls_are_kept_without_trailing_slash(tmp_path: Path, given: str, k
 
 def test_absent_by_default(tmp_path: Path) -> None:
     bot = _bot("https://x.example")
-    del bot["exchange"]["bybit"]["base_url"]  # type: ignore[index, attr-defined]
+    del bot["exchange"]["bybit"]["base_url"]  # type: ignore[index]
     pf = load(write_portfolio(tmp_path, {"b": bot}), demo=False)
     assert pf.bots[0].file.exchange.venue("bybit").base_url is None
 

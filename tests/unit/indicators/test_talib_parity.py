@@ -10,6 +10,7 @@ import pytest
 import talib
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from talib._ta_lib import MA_Type  # talib does not list it in __all__
 
 from portfolio_launcher import indicators as ind
 from tests.candle_files import Columns, all_files, load_columns
@@ -47,7 +48,7 @@ def check_stoch_rsi(d: Ohlcv, px: float) -> None:
     and TA-Lib's agree to ~1e-15, not bit for bit) is magnified by 100 / range. The allowance
     adds exactly that propagated error; where the range is not tiny it is negligible."""
     for p in (3, 14, 21):
-        expected = talib.STOCHRSI(d.close, p, p, 1, 0)[0]
+        expected = talib.STOCHRSI(d.close, p, p, 1, MA_Type.SMA)[0]
         ours = ind.stoch_rsi(d.close, p)
         rsi_theirs = talib.RSI(d.close, p)
         rsi_gap = float(np.nanmax(np.abs(ind.rsi(d.close, p) - rsi_theirs), initial=0.0))
@@ -74,7 +75,7 @@ def check_macd(d: Ohlcv, px: float) -> None:
 def check_bollinger(d: Ohlcv, px: float) -> None:
     for p, k in ((20, 2.0), (5, 1.5), (50, 3.0), (2, 1.0)):
         ours = ind.bollinger(d.close, p, k)
-        theirs = talib.BBANDS(d.close, p, k, k, 0)
+        theirs = talib.BBANDS(d.close, p, k, k, MA_Type.SMA)
         for name, a, b in zip(("upper", "middle", "lower"), ours, theirs, strict=True):
             assert_matches(a, b, px, f"bollinger {p}/{k} {name}")
 

@@ -12,7 +12,7 @@ from aiohttp import web
 from tests.integration.ccxt.venues.base import FakeVenue, VenueError, hmac_hex
 from tests.integration.ccxt.venues.market import SteppingMarket
 
-LINEAR = [
+LINEAR: list[dict[str, Any]] = [
     {
         "symbol": "AAVEUSDT",
         "contractType": "LinearPerpetual",
@@ -34,7 +34,7 @@ LINEAR = [
         "fundingInterval": 480,
     }
 ]
-SPOT = [
+SPOT: list[dict[str, Any]] = [
     {
         "symbol": "ETHBTC",
         "baseCoin": "ETH",

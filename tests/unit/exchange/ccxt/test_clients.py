@@ -20,8 +20,16 @@ from portfolio_launcher.exchange.ccxt_adapter.venues import dialect_for
 KEY, SECRET = "unit-key-0123456789", "unit-secret-abcdefghij"
 
 
-def account(venue: str = "bybit", key: str = KEY, **flags: bool) -> VenueAccount:
-    return VenueAccount(venue=venue, api_key=Secret(key), api_secret=Secret(SECRET), **flags)
+def account(
+    venue: str = "bybit", key: str = KEY, *, testnet: bool = False, demo: bool = False
+) -> VenueAccount:
+    return VenueAccount(
+        venue=venue,
+        api_key=Secret(key),
+        api_secret=Secret(SECRET),
+        testnet=testnet,
+        demo=demo,
+    )
 
 
 @dataclass

@@ -9,6 +9,7 @@ merged by (close time, source position), the same order as `merge.merge_events`.
 from __future__ import annotations
 
 import heapq
+from bisect import bisect_left
 from collections.abc import Iterator, Sequence
 
 import numpy as np
@@ -42,12 +43,14 @@ class Cursor:
         self._rows = np.column_stack(
             (cols.time.astype(np.float64), cols.open, cols.high, cols.low, cols.close, cols.volume)
         )
+        # The open times read one at a time as Python ints, without a numpy scalar per read.
+        self._times = np.ascontiguousarray(cols.time, dtype=np.int64).data
 
     def close_time(self) -> int | None:
         """Close time of the next row, None at the end."""
         if self.next_row >= self.hi:
             return None
-        return int(self.cols.time[self.next_row]) + self.length
+        return self._times[self.next_row] + self.length
 
     def take(self) -> CandleEvent:
         """The next row as an event."""
@@ -67,16 +70,16 @@ class Cursor:
     def skip_to(self, time_ms: int) -> None:
         """Move past every row closing before `time_ms`."""
         target = time_ms - self.length
-        times = self.cols.time
+        times = self._times
         row = self.next_row
         if row >= self.hi or times[row] >= target:
             return
         # A file without gaps: the row is where the interval says; checked, else searched.
-        guess = row + (target - int(times[row])) // self.length
+        guess = row + (target - times[row]) // self.length
         if row < guess < len(times) and times[guess] == target and times[guess - 1] < target:
             found = guess
         else:
-            found = int(np.searchsorted(times, target, side="left"))
+            found = bisect_left(times, target)  # `np.searchsorted(..., side="left")`
         self.next_row = min(max(row, found), self.hi)
 
 

@@ -229,6 +229,8 @@ class QuietStretches:
         self._slot_of_key = [self._key_of.index(k) for k in range(len(self._symbols))]
         self._key_index = np.array(self._key_of, dtype=np.int64)
         self._bot_ids = tuple(s.bot_id for s in slots)
+        self._key_intervals = [slots[i].runner.setup.interval for i in self._slot_of_key]
+        self._windows = [s.runner.setup.params.window_size for s in slots]
         self._grid = _Grid(self._columns, interval_ms)
         # The step whose candles ended the last stretch (not quiet: no search is needed there).
         self._stopper: int | None = None
@@ -372,19 +374,16 @@ class QuietStretches:
         `after_step` of the figures' first `serviced` steps (the engine runs the next one's
         when the stretch's last is not among them), then the feed's jump."""
         grid = self._grid
-        limit = self._paper.history_limit
-        ends = grid.row[:, at + candles - 1] + 1
-        for k in range(len(self._columns)):
-            end = int(ends[k])
-            tail = grid.rows[k][:, end - min(candles, limit) : end].T
-            interval = self._slots[self._slot_of_key[k]].runner.setup.interval
-            self._paper.absorb_quiet(self._symbols[k], tail, interval)
+        rows = grid.rows
+        kept = min(candles, self._paper.history_limit)
+        ends = (grid.row[:, at + candles - 1] + 1).tolist()
+        for k, symbol in enumerate(self._symbols):
+            end = ends[k]
+            self._paper.absorb_quiet(symbol, rows[k][:, end - kept : end].T, self._key_intervals[k])
         market_time = grid.t0 + self._length * (at + candles)
-        for i, slot in enumerate(self._slots):
-            k = self._key_of[i]
-            end = int(ends[k])
-            size = min(candles, slot.runner.setup.params.window_size)
-            slot.runner.absorb_quiet(grid.rows[k][:, end - size : end], market_time)
+        for slot, k, window in zip(self._slots, self._key_of, self._windows, strict=True):
+            end = ends[k]
+            slot.runner.absorb_quiet(rows[k][:, end - min(candles, window) : end], market_time)
         if serviced > 0:
             for service in self._services:
                 service.absorb(figures, serviced)

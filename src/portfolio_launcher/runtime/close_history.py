@@ -25,6 +25,7 @@ class CloseHistory:
 
     def __init__(self, sizes: Mapping[str, int]) -> None:
         self._row = {bot_id: i for i, bot_id in enumerate(sizes)}
+        self._all = list(range(len(self._row)))  # every row, in order
         self._size = [max(1, sizes[b]) for b in sizes]
         self._cap = max(self._size, default=1)
         # Row i holds bot i's log closes twice: at head and head + cap (see `_slice`).
@@ -67,22 +68,39 @@ class CloseHistory:
         """The last `count` log returns of every bot in `bot_ids` as one (bots x n) array, when
         they have all taken the same number of closes and hold the same n (else None: ask
         `log_returns` per bot). Row k is `log_returns(bot_ids[k], count)`, value for value."""
+        logs = self.aligned_logs(bot_ids, count)
+        return None if logs is None else np.diff(logs, axis=1)
+
+    def aligned_logs(self, bot_ids: Sequence[str], count: int) -> np.ndarray | None:
+        """The log closes behind `aligned_log_returns` (bots x n + 1, its returns are their
+        differences; a view of the ring when `bot_ids` are all the bots in order), or None
+        where it is None."""
         rows = [self._row[b] for b in bot_ids]
         if not rows:
             return None
         first = rows[0]
         head, total, held = self._head[first], self._total[first], self._count[first]
-        if any(
-            self._head[r] != head or self._total[r] != total or self._count[r] != held for r in rows
-        ):
+        if rows == self._all:
+            # Every bot: three list scans instead of a look-up per bot.
+            aligned = (
+                self._head.count(head) == len(rows)
+                and self._total.count(total) == len(rows)
+                and self._count.count(held) == len(rows)
+            )
+        else:
+            aligned = all(
+                self._head[r] == head and self._total[r] == total and self._count[r] == held
+                for r in rows
+            )
+        if not aligned:
             return None
         n = min(held, count + 1)
         if n < 2:
             return None
         end = head + self._cap
-        if rows == list(range(len(self._row))):
-            return np.diff(self._logs[:, end - n : end], axis=1)
-        return np.diff(self._logs[rows, end - n : end], axis=1)
+        if rows == self._all:
+            return self._logs[:, end - n : end]
+        return self._logs[rows, end - n : end]
 
     def last_logs(self, bot_ids: Sequence[str], count: int) -> np.ndarray | None:
         """The last `count` log closes of each bot (bots x count) when every bot has taken the

@@ -63,16 +63,16 @@ class CorrelationMonitor:
             return
         self._last_ms = market_time
         ids = [r.bot_id for r in self._runners]
-        block = self._closes.aligned_log_returns(ids, self._window)
-        if block is not None and self._clear(block, self._closes.taken(ids[0])):
+        logs = self._closes.aligned_logs(ids, self._window)
+        if logs is not None and self._clear(logs, self._closes.taken(ids[0])):
             # No pair is correlated: what the loop below would conclude from no spikes.
             self.spikes = []
             self._episodes = set()
             self.blocked.clear()
             return
         returns = (
-            dict(zip(ids, block, strict=True))
-            if block is not None
+            dict(zip(ids, np.diff(logs, axis=1), strict=True))  # `aligned_log_returns`
+            if logs is not None
             else {b: self._closes.log_returns(b, self._window) for b in ids}
         )
         self.spikes = correlated_pairs(returns, self._window, self._threshold)
@@ -100,13 +100,14 @@ class CorrelationMonitor:
         self.blocked.clear()
         self.blocked.update(blocked)
 
-    def _clear(self, block: np.ndarray, taken: int) -> bool:
-        """True when the screen rules out every pair (the exact check would find no spike)."""
+    def _clear(self, logs: np.ndarray, taken: int) -> bool:
+        """True when the screen rules out every pair of the returns of these log closes (the
+        exact check would find no spike)."""
         added = taken - self._screened if self._screened is not None else -1
         self._screened = taken
-        if block.shape[1] < MIN_POINTS:
+        if logs.shape[1] - 1 < MIN_POINTS:
             return False  # too short to screen: the exact check decides what it omits
-        return self._screen.screen(block, added, self._threshold)
+        return self._screen.screen(logs, added, self._threshold)
 
     # ---- quiet stretches (runtime.stretch) -------------------------------------------------
 

@@ -43,6 +43,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+import numpy as np
+import numpy.typing as npt
+from numba import njit
+
 from portfolio_launcher.config.portfolio_models import ProfitSharing
 from portfolio_launcher.portfolio.ledger import BotLedger, PortfolioLedger
 
@@ -107,6 +111,52 @@ def equity_drift(
     if not equity > 0:
         return 0.0
     return max((abs(e / equity - _weight(weights, b)) for b, e in equities), default=0.0)
+
+
+@njit(
+    "int64(int64[::1], int64, int64, float64[::1], float64[::1], float64[:, ::1], float64, "
+    "float64[::1], float64, boolean)",
+    cache=True,
+    nogil=True,
+)
+def drift_run(  # noqa: PLR0917 - a compiled kernel takes arrays positionally
+    times: npt.NDArray[np.int64],
+    last_ms: int,
+    frequency_ms: int,
+    stakes: npt.NDArray[np.float64],
+    realized: npt.NDArray[np.float64],
+    unrealized: npt.NDArray[np.float64],
+    cash: float,
+    weights: npt.NDArray[np.float64],
+    threshold: float,
+    episode: bool,
+) -> int:  # pragma: no cover - compiled
+    """Leading steps at `times` before a rebalance falls due (`frequency_ms` after `last_ms`)
+    whose equity-weight drift is above `threshold` exactly when `episode` says.
+
+    Bot i's equity at step j is `stakes[i] + realized[i] + unrealized[i, j]`, the portfolio's
+    `cash + (E_0 + E_1 + ...)` (the sum from zero, in order), and the drift is `equity_drift`
+    of them: the largest `|E_i / E - w_i|` (NaN if one is), 0 when `E <= 0`."""
+    n = stakes.shape[0]
+    steps: int = times.shape[0]
+    for j in range(steps):
+        if not times[j] - last_ms < frequency_ms:
+            return j
+        total = 0.0
+        for i in range(n):
+            total += stakes[i] + realized[i] + unrealized[i, j]
+        equity = cash + total
+        drift = 0.0
+        if equity > 0:
+            for i in range(n):
+                share = abs((stakes[i] + realized[i] + unrealized[i, j]) / equity - weights[i])
+                if math.isnan(share) or math.isnan(drift):
+                    drift = math.nan
+                elif share > drift:
+                    drift = share
+        if (drift > threshold) != episode:
+            return j
+    return steps
 
 
 def capital_targets(

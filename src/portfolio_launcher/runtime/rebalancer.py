@@ -32,6 +32,7 @@ from portfolio_launcher.portfolio.ledger import BotLedger, PortfolioLedger, ledg
 from portfolio_launcher.portfolio.rebalance import (
     ProfitSharingSpec,
     capital_drift,
+    drift_run,
     equity_drift,
     plan_rebalance,
 )
@@ -270,28 +271,30 @@ class Rebalancer:
         drift within the threshold, and equity-weight drift on the side its episode says."""
         if self.last_ms is None or self._capital_drift() > self._s.threshold:
             return 0
-        calm = figures.times - self.last_ms < self._s.frequency_ms
-        book = self._book
+        budget = self._book.budget
         allocated = 0.0
         stakes = []
+        weights = []
         for r in self._runners:
-            stake = book.budget(r.bot_id)
+            stake = budget(r.bot_id)
             allocated += stake
             stakes.append(stake)
-        # `_equity_drift`: stake + realized + unrealized, in that order, for every bot at once.
-        equities = (np.array(stakes) + figures.realized)[:, None] + figures.unrealized
-        total = np.zeros(len(figures))
-        for row in equities:  # the sum over the bots in order, step by step
-            total += row
-        equity = book.total_balance - allocated + total
-        weights = np.array([self.weights.get(r.bot_id, 0.0) for r in self._runners])
-        with np.errstate(divide="ignore", invalid="ignore"):
-            shares = np.abs(equities / equity - weights[:, None])
-            # The largest share per step, NaN if any is (as `np.maximum` from zero gives).
-            drift = shares.max(axis=0, initial=0.0)
-        drift = np.where(equity > 0, drift, 0.0)
-        calm &= (drift > self._s.threshold) == self._drift_episode
-        return len(figures) if bool(calm.all()) else int(np.argmin(calm))
+            weights.append(self.weights.get(r.bot_id, 0.0))
+        # `_equity_drift` at each step, until a rebalance falls due.
+        return int(
+            drift_run(
+                figures.times,
+                self.last_ms,
+                self._s.frequency_ms,
+                np.array(stakes, dtype=np.float64),
+                figures.realized,
+                figures.unrealized,
+                self._book.total_balance - allocated,
+                np.array(weights, dtype=np.float64),
+                self._s.threshold,
+                self._drift_episode,
+            )
+        )
 
     def absorb(self, figures: StretchFigures, steps: int) -> None:
         """The equity samples `_sample` takes over the first `steps` steps."""

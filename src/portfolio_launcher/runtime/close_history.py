@@ -105,13 +105,24 @@ class CloseHistory:
         return self._logs[rows, end - n : end]
 
     def last_logs(self, bot_ids: Sequence[str], count: int) -> np.ndarray | None:
-        """The last `count` log closes of each bot (bots x count) when every bot has taken the
-        same number of closes and holds at least `count`; else None."""
+        """The last `count` log closes of each bot (bots x count; a view of the ring when
+        `bot_ids` are all the bots in order) when every bot has taken the same number of
+        closes and holds at least `count`; else None."""
         rows = [self._row[b] for b in bot_ids]
         if not rows:
             return None
         first = rows[0]
         head, total = self._head[first], self._total[first]
+        if rows == self._all:
+            # Every bot: list scans instead of a look-up per bot, and a view of the ring.
+            if (
+                self._head.count(head) != len(rows)
+                or self._total.count(total) != len(rows)
+                or min(self._count) < count
+            ):
+                return None
+            end = head + self._cap
+            return self._logs[:, end - count : end]
         if any(
             self._head[r] != head or self._total[r] != total or self._count[r] < count for r in rows
         ):

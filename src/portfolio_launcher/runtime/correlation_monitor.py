@@ -113,13 +113,15 @@ class CorrelationMonitor:
 
     def _check_steps(self, times: np.ndarray) -> tuple[np.ndarray, int | None]:
         """Which of these step times are health checks, and the last check's time."""
-        checks = np.zeros(len(times), dtype=np.bool_)
+        every = self._every_ms
         last = self._last_ms
-        for j, t in enumerate(times.tolist()):
-            if last is None or t - last >= self._every_ms:
-                checks[j] = True
+        checks: list[bool] = []
+        for t in times.tolist():
+            check = last is None or t - last >= every
+            checks.append(check)
+            if check:
                 last = t
-        return checks, last
+        return np.array(checks, dtype=np.bool_), last
 
     def quiet_steps(self, figures: StretchFigures) -> int:
         """Leading steps whose health check (if any) finds no spike, with none ongoing."""
@@ -134,7 +136,10 @@ class CorrelationMonitor:
         history = self._closes.last_logs(ids, self._window + 1)
         if history is None:
             return first
-        ahead = np.log(figures.closes[[figures.bot_ids.index(b) for b in ids]])
+        closes = figures.closes
+        if figures.bot_ids != tuple(ids):
+            closes = closes[[figures.bot_ids.index(b) for b in ids]]
+        ahead = np.log(closes)
         return cleared_checks(history, ahead, self._window, checks, self._threshold)
 
     def absorb(self, figures: StretchFigures, steps: int) -> None:

@@ -31,10 +31,10 @@ from portfolio_launcher.portfolio.allocation import (
 from portfolio_launcher.portfolio.ledger import BotLedger, PortfolioLedger, ledger_from_book
 from portfolio_launcher.portfolio.rebalance import (
     ProfitSharingSpec,
-    capital_drift,
     drift_run,
     equity_drift,
     plan_rebalance,
+    stake_drift,
 )
 from portfolio_launcher.runtime.bot_runner import BotRunner
 from portfolio_launcher.runtime.close_history import CloseHistory
@@ -183,24 +183,32 @@ class Rebalancer:
     def _equity_drift(self) -> float:
         """`max_drift` of `ledger()`, from the same sums in the same order (the same float)
         without building a ledger per bot at every step."""
-        book = self._book
+        budget = self._book.budget
         allocated = 0.0
         equities: list[tuple[str, float]] = []
         for r in self._runners:
-            stake = book.budget(r.bot_id)
+            bot_id = r.bot_id
+            stake = budget(bot_id)
             allocated += stake
-            equities.append((r.bot_id, stake + r.book.realized + r.book.unrealized(r.mark)))
+            book = r.book
+            equities.append((bot_id, stake + book.realized + book.unrealized(r.mark)))
         # `PortfolioLedger.equity`: unallocated + sum(E_i), the sum taken first.
-        total = sum(e for _, e in equities)
-        return equity_drift(equities, self.weights, book.total_balance - allocated + total)
+        total = sum([e for _, e in equities])
+        return equity_drift(equities, self.weights, self._book.total_balance - allocated + total)
 
     def _capital_drift(self) -> float:
-        """`capital_drift` of `ledger()`. It reads stakes, weights and sharing balances only,
-        which change at a rebalance or a restore, so it is kept until one of them is replaced."""
+        """`capital_drift` of `ledger()` (from the stakes it reads, without building one). It
+        reads stakes, weights and sharing balances only, which change at a rebalance or a
+        restore, so it is kept until one of them is replaced."""
         key = (self._book.allocated, self.weights, self.balance)
         cached = self._capital
-        if cached is None or any(a is not b for a, b in zip(cached[0], key, strict=True)):
-            cached = (key, capital_drift(self.ledger(), self.weights, self.balance))
+        if cached is None or not (
+            cached[0][0] is key[0] and cached[0][1] is key[1] and cached[0][2] is key[2]
+        ):
+            budget = self._book.budget
+            stakes = [(r.bot_id, budget(r.bot_id)) for r in self._runners]
+            drift = stake_drift(stakes, self._book.total_balance, self.weights, self.balance)
+            cached = (key, drift)
             self._capital = cached
         return cached[1]
 

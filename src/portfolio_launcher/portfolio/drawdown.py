@@ -59,6 +59,12 @@ class BotLossLimits:
     warning: float
     stop_at: float | None = None
 
+    def lowest_level(self) -> float:
+        """The least loss `bot_loss_state` puts at a level: a loss not at or above it (or NaN)
+        is at none (the same thresholds as `_level`'s comparisons)."""
+        warning = self.warning - _SLACK
+        return warning if self.stop_at is None else min(warning, self.stop_at - _SLACK)
+
     @staticmethod
     def from_config(settings: PortfolioSettings, alerts: Alerts) -> BotLossLimits:
         """`alerts.individual_bot_loss_threshold` and `portfolio.per_bot_stop_loss`."""

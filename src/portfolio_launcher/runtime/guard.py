@@ -81,6 +81,7 @@ class PortfolioGuard:
         self._loss_episodes: set[str] = set()
         self._drawdown_limits = DrawdownLimits(settings.drawdown_warning, settings.stop_at)
         self._loss_limits = BotLossLimits(settings.bot_loss_warning, settings.per_bot_stop_loss)
+        self._loss_floor = self._loss_limits.lowest_level()
         self.ledger_violations = 0
 
     async def after_step(self, engine: GuardedEngine, market_time: int) -> None:
@@ -120,15 +121,21 @@ class PortfolioGuard:
             self._dd_episode = False
         budget = self._book.budget
         limits = self._loss_limits
+        floor = self._loss_floor
         episodes = self._loss_episodes
         for slot in self._slots:
-            bot_id = slot.bot_id
+            runner = slot.runner
+            bot_id = runner.bot_id
             allocated = budget(bot_id)
             if allocated <= 0 or slot.status is Lifecycle.STOPPED:
                 continue
-            equity = allocated + slot.runner.pnl
+            equity = allocated + runner.pnl
+            # What `_check_bot` does in the usual case, without a coroutine per bot: a loss
+            # below every level's threshold is none (the episode, if any, is over).
+            if not bot_loss(equity, allocated) >= floor:
+                episodes.discard(bot_id)
+                continue
             state = bot_loss_state(equity, allocated, limits)
-            # What `_check_bot` does in the usual case, without a coroutine per bot.
             if state is DrawdownState.NONE:
                 episodes.discard(bot_id)
             elif state is not DrawdownState.WARNING or bot_id not in episodes:

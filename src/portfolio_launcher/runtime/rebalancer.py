@@ -307,15 +307,13 @@ class Rebalancer:
     def absorb(self, figures: StretchFigures, steps: int) -> None:
         """The equity samples `_sample` takes over the first `steps` steps."""
         period = int(self._s.weights.equity_period_s * 1000)
-        for j in range(steps):
-            t = int(figures.times[j])
+        for j, t in enumerate(figures.times[:steps].tolist()):
             if self.last_sample_ms is None or t - self.last_sample_ms >= period:
                 self.last_sample_ms = t
+                pnl = figures.pnl[:, j].tolist()
                 for i, r in enumerate(self._runners):
                     # `_bot_equity`: budget + pnl.
-                    self._equity[r.bot_id].append(
-                        self._book.budget(r.bot_id) + float(figures.pnl[i, j])
-                    )
+                    self._equity[r.bot_id].append(self._book.budget(r.bot_id) + pnl[i])
 
     # ---- persistence ----------------------------------------------------------------------
 

@@ -81,6 +81,7 @@ class Rebalancer:
             r.bot_id: lookback_count(settings.lookback_s, interval_s(r)) for r in runners
         }
         samples = lookback_count(settings.lookback_s, settings.weights.equity_period_s) + 1
+        self._sample_ms = int(settings.weights.equity_period_s * 1000)  # equity sample period
         self._equity: dict[str, deque[float]] = {r.bot_id: deque(maxlen=samples) for r in runners}
         self.last_ms: int | None = None
         self.last_sample_ms: int | None = None
@@ -90,12 +91,15 @@ class Rebalancer:
         self.carry: dict[str, float] = {}
         self.rebalances = 0
         self._drift_episode = False
-        self._capital: tuple[tuple[object, ...], float] | None = None
+        # The capital drift and the stakes, weights and balances it was computed from.
+        self._capital: (
+            tuple[Mapping[str, float], Mapping[str, float], Mapping[str, float], float] | None
+        ) = None
 
     # ---- history --------------------------------------------------------------------------
 
     def _sample(self, market_time: int) -> None:
-        period = int(self._s.weights.equity_period_s * 1000)
+        period = self._sample_ms
         if self.last_sample_ms is None or market_time - self.last_sample_ms >= period:
             self.last_sample_ms = market_time
             for r in self._runners:
@@ -200,17 +204,20 @@ class Rebalancer:
         """`capital_drift` of `ledger()` (from the stakes it reads, without building one). It
         reads stakes, weights and sharing balances only, which change at a rebalance or a
         restore, so it is kept until one of them is replaced."""
-        key = (self._book.allocated, self.weights, self.balance)
+        allocated = self._book.allocated
         cached = self._capital
-        if cached is None or not (
-            cached[0][0] is key[0] and cached[0][1] is key[1] and cached[0][2] is key[2]
+        if (
+            cached is None
+            or cached[0] is not allocated
+            or cached[1] is not self.weights
+            or cached[2] is not self.balance
         ):
             budget = self._book.budget
             stakes = [(r.bot_id, budget(r.bot_id)) for r in self._runners]
             drift = stake_drift(stakes, self._book.total_balance, self.weights, self.balance)
-            cached = (key, drift)
+            cached = (allocated, self.weights, self.balance, drift)
             self._capital = cached
-        return cached[1]
+        return cached[3]
 
     def rebalance(self, ledger: PortfolioLedger, market_time: int) -> None:
         """Recompute weights, share profit, move stakes; record before/after and alert."""
@@ -306,7 +313,7 @@ class Rebalancer:
 
     def absorb(self, figures: StretchFigures, steps: int) -> None:
         """The equity samples `_sample` takes over the first `steps` steps."""
-        period = int(self._s.weights.equity_period_s * 1000)
+        period = self._sample_ms
         for j, t in enumerate(figures.times[:steps].tolist()):
             if self.last_sample_ms is None or t - self.last_sample_ms >= period:
                 self.last_sample_ms = t

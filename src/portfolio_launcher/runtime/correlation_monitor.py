@@ -111,7 +111,7 @@ class CorrelationMonitor:
 
     # ---- quiet stretches (runtime.stretch) -------------------------------------------------
 
-    def _check_steps(self, times: np.ndarray) -> tuple[np.ndarray, int | None]:
+    def _check_steps(self, times: np.ndarray) -> tuple[list[bool], int | None]:
         """Which of these step times are health checks, and the last check's time."""
         every = self._every_ms
         last = self._last_ms
@@ -121,14 +121,14 @@ class CorrelationMonitor:
             checks.append(check)
             if check:
                 last = t
-        return np.array(checks, dtype=np.bool_), last
+        return checks, last
 
     def quiet_steps(self, figures: StretchFigures) -> int:
         """Leading steps whose health check (if any) finds no spike, with none ongoing."""
         checks, _ = self._check_steps(figures.times)
-        if not checks.any():
+        if True not in checks:
             return len(figures)
-        first = int(np.argmax(checks))
+        first = checks.index(True)
         if self._episodes or self.blocked:
             return first
         ids = [r.bot_id for r in self._runners]
@@ -140,12 +140,13 @@ class CorrelationMonitor:
         if figures.bot_ids != tuple(ids):
             closes = closes[[figures.bot_ids.index(b) for b in ids]]
         ahead = np.log(closes)
-        return cleared_checks(history, ahead, self._window, checks, self._threshold)
+        steps = np.array(checks, dtype=np.bool_)
+        return cleared_checks(history, ahead, self._window, steps, self._threshold)
 
     def absorb(self, figures: StretchFigures, steps: int) -> None:
         """The checks of the first `steps` steps found nothing: only their time is kept."""
         checks, last = self._check_steps(figures.times[:steps])
-        if checks.any():
+        if True in checks:
             self._last_ms = last
             self.spikes = []
             self._screen.reset()

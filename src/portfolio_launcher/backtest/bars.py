@@ -11,10 +11,25 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+import numpy.typing as npt
+from numba import njit
 
 from portfolio_launcher.backtest.results import BotSeries, CycleRow
 from portfolio_launcher.runtime.slots import BotSlot
 from portfolio_launcher.runtime.stretch import StretchFigures
+
+
+@njit("float64[::1](float64, float64[:, :])", cache=True, nogil=True)
+def _running_total(
+    start: float, rows: npt.NDArray[np.float64]
+) -> npt.NDArray[np.float64]:  # pragma: no cover - compiled
+    """`start + rows[0, j] + rows[1, j] + ...` for each column j, added in the rows' order:
+    `observe`'s running sum over the bots (Python's order), at every step at once."""
+    total = np.full(rows.shape[1], start)
+    for i in range(rows.shape[0]):
+        for j in range(rows.shape[1]):
+            total[j] += rows[i, j]
+    return total
 
 
 @dataclass
@@ -55,16 +70,19 @@ class BarRecorder:
             self.initial_allocation = {s.bot_id: allocated.get(s.bot_id, 0.0) for s in slots}
         self.times.append(market_time)
         total = self._total_balance
+        initial = self.initial_allocation
         for slot in slots:
             runner = slot.runner
-            found = self._bots.get(slot.bot_id)  # not setdefault: no trace made per call
-            trace = found if found is not None else self._bots.setdefault(slot.bot_id, _BotTrace())
+            bot_id = runner.bot_id
+            found = self._bots.get(bot_id)  # not setdefault: no trace made per call
+            trace = found if found is not None else self._bots.setdefault(bot_id, _BotTrace())
             pnl = runner.pnl
             total += pnl
             book = runner.book
-            trace.equity.append(self.initial_allocation[slot.bot_id] + pnl)
-            trace.exposure.append(abs(book.quantity) * runner.mark)
-            trace.position.append(book.quantity)
+            quantity = book.quantity
+            trace.equity.append(initial[bot_id] + pnl)
+            trace.exposure.append(abs(quantity) * runner.mark)
+            trace.position.append(quantity)
             self._track(slot, trace)
         self.equity.append(total)
 
@@ -112,9 +130,7 @@ class BarRecorder:
             self._track(slot, self._bots[slot.bot_id])
         self.times.extend(figures.times[:steps].tolist())
         pnl = figures.pnl[:, :steps]
-        total = np.full(steps, self._total_balance)
-        for row in pnl:  # Python's order of the bots: `observe`'s running sum, step by step
-            total += row
+        total = _running_total(self._total_balance, pnl)
         allocation = np.array([self.initial_allocation[b] for b in figures.bot_ids])
         equity = (allocation[:, None] + pnl).tolist()
         exposure = (np.abs(figures.quantity)[:, None] * figures.closes[:, :steps]).tolist()

@@ -14,11 +14,13 @@ Choices the spec leaves open:
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from enum import StrEnum
 
 import numpy as np
 import numpy.typing as npt
+from numba import njit
 
 from portfolio_launcher.config.portfolio_models import Alerts, PortfolioSettings
 
@@ -56,6 +58,12 @@ class BotLossLimits:
 
     warning: float
     stop_at: float | None = None
+
+    def lowest_level(self) -> float:
+        """The least loss `bot_loss_state` puts at a level: a loss not at or above it (or NaN)
+        is at none (the same thresholds as `_level`'s comparisons)."""
+        warning = self.warning - _SLACK
+        return warning if self.stop_at is None else min(warning, self.stop_at - _SLACK)
 
     @staticmethod
     def from_config(settings: PortfolioSettings, alerts: Alerts) -> BotLossLimits:
@@ -99,31 +107,74 @@ def bot_loss_state(equity: float, allocated: float, limits: BotLossLimits) -> Dr
     return _level(bot_loss(equity, allocated), limits.warning, limits.stop_at)
 
 
-LEVEL_NONE, LEVEL_WARNING, LEVEL_STOP = 0, 1, 2
-"""`level_codes`' values, for the states NONE, WARNING and STOP."""
+@njit(cache=True, nogil=True)
+def _maximum(a: float, b: float) -> float:  # pragma: no cover - compiled
+    """`np.maximum` of two floats: NaN when either is (Python's `max` would drop it)."""
+    if math.isnan(a):
+        return a
+    if math.isnan(b):
+        return b
+    return a if a >= b else b
 
 
-def level_codes(
-    values: npt.NDArray[np.float64], warning: float, stop_at: float | None
-) -> npt.NDArray[np.int8]:
-    """`_level` of each value as a code (for a stretch of steps at once; same comparisons)."""
-    codes = np.where(values >= warning - _SLACK, LEVEL_WARNING, LEVEL_NONE).astype(np.int8)
-    if stop_at is not None:
-        codes[values >= stop_at - _SLACK] = LEVEL_STOP
-    return codes
+@njit(cache=True, nogil=True)
+def _code(value: float, warning: float, stop_at: float) -> int:  # pragma: no cover - compiled
+    """`_level` as 0 (none), 1 (warning) or 2 (stop); a NaN `stop_at` is no stop level."""
+    if value >= stop_at - _SLACK:
+        return 2
+    if value >= warning - _SLACK:
+        return 1
+    return 0
 
 
-def bot_losses(
-    equity: npt.NDArray[np.float64], allocated: npt.NDArray[np.float64]
-) -> npt.NDArray[np.float64]:
-    """`bot_loss` elementwise (`allocated` broadcast against `equity`)."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(allocated > 0, 1.0 - equity / allocated, 0.0)
+@njit(
+    "int64(float64, float64, float64[::1], float64[::1], float64, float64, float64, boolean, "
+    "float64[:, ::1], int64[::1], float64[::1], boolean[::1], float64, float64)",
+    cache=True,
+    nogil=True,
+)
+def calm_run(  # noqa: PLR0917 - a compiled kernel takes arrays positionally
+    total: float,
+    peak: float,
+    pnl_sum: npt.NDArray[np.float64],
+    account: npt.NDArray[np.float64],
+    tolerance: float,
+    warning: float,
+    stop_at: float,
+    episode: bool,
+    pnl: npt.NDArray[np.float64],
+    rows: npt.NDArray[np.int64],
+    allocated: npt.NDArray[np.float64],
+    episodes: npt.NDArray[np.bool_],
+    loss_warning: float,
+    loss_stop: float,
+) -> int:  # pragma: no cover - compiled
+    """Leading steps of a stretch on which the portfolio guard raises nothing.
 
-
-def drawdowns(
-    equity: npt.NDArray[np.float64], peak: npt.NDArray[np.float64]
-) -> npt.NDArray[np.float64]:
-    """`drawdown` elementwise (its level is all a stretch needs: -0.0 and 0.0 compare equal)."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(peak > 0, np.maximum(0.0, 1.0 - equity / peak), 0.0)
+    Step j's equity is `total + pnl_sum[j]`, its peak the running `np.maximum` from `peak`.
+    A step is calm when: the account's equity (`account[j]`, unless `account` is empty) is
+    within `tolerance * max(1, |equity|)` of it; the drawdown level is not a stop and is a
+    warning exactly when `episode` says; and each watched bot k (row `rows[k]` of `pnl`, stake
+    `allocated[k] > 0`) has a loss level that is not a stop and is not none exactly when
+    `episodes[k]` says. Stop levels are NaN when there is none (no value reaches NaN).
+    The same float operations as the per-step checks' array form, step by step."""
+    steps: int = pnl_sum.shape[0]
+    checked = account.shape[0] > 0
+    for j in range(steps):
+        equity = total + pnl_sum[j]
+        peak = _maximum(peak, equity)
+        if checked:
+            error = abs(account[j] - (total + pnl_sum[j]))
+            if not error <= tolerance * _maximum(1.0, abs(equity)):
+                return j
+        dd = _maximum(0.0, 1.0 - equity / peak) if peak > 0 else 0.0
+        code = _code(dd, warning, stop_at)
+        if code == 2 or (code == 1) != episode:
+            return j
+        for k in range(rows.shape[0]):
+            a = allocated[k]
+            loss = 1.0 - (a + pnl[rows[k], j]) / a if a > 0 else 0.0
+            code = _code(loss, loss_warning, loss_stop)
+            if code == 2 or (code != 0) != episodes[k]:
+                return j
+    return steps

@@ -43,6 +43,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+import numpy as np
+import numpy.typing as npt
+from numba import njit
+
 from portfolio_launcher.config.portfolio_models import ProfitSharing
 from portfolio_launcher.portfolio.ledger import BotLedger, PortfolioLedger
 
@@ -106,7 +110,59 @@ def equity_drift(
     """`max_drift` from (bot id, `E_i`) pairs: what a per-step check needs, without ledgers."""
     if not equity > 0:
         return 0.0
-    return max((abs(e / equity - _weight(weights, b)) for b, e in equities), default=0.0)
+    # `max(..., default=0.0)` as a loop (run at every step): the first value, then any greater.
+    drift: float | None = None
+    for b, e in equities:
+        d = abs(e / equity - float(weights.get(b, 0.0)))
+        if drift is None or d > drift:
+            drift = d
+    return 0.0 if drift is None else drift
+
+
+@njit(
+    "int64(int64[::1], int64, int64, float64[::1], float64[::1], float64[:, ::1], float64, "
+    "float64[::1], float64, boolean)",
+    cache=True,
+    nogil=True,
+)
+def drift_run(  # noqa: PLR0917 - a compiled kernel takes arrays positionally
+    times: npt.NDArray[np.int64],
+    last_ms: int,
+    frequency_ms: int,
+    stakes: npt.NDArray[np.float64],
+    realized: npt.NDArray[np.float64],
+    unrealized: npt.NDArray[np.float64],
+    cash: float,
+    weights: npt.NDArray[np.float64],
+    threshold: float,
+    episode: bool,
+) -> int:  # pragma: no cover - compiled
+    """Leading steps at `times` before a rebalance falls due (`frequency_ms` after `last_ms`)
+    whose equity-weight drift is above `threshold` exactly when `episode` says.
+
+    Bot i's equity at step j is `stakes[i] + realized[i] + unrealized[i, j]`, the portfolio's
+    `cash + (E_0 + E_1 + ...)` (the sum from zero, in order), and the drift is `equity_drift`
+    of them: the largest `|E_i / E - w_i|` (NaN if one is), 0 when `E <= 0`."""
+    n = stakes.shape[0]
+    steps: int = times.shape[0]
+    for j in range(steps):
+        if not times[j] - last_ms < frequency_ms:
+            return j
+        total = 0.0
+        for i in range(n):
+            total += stakes[i] + realized[i] + unrealized[i, j]
+        equity = cash + total
+        drift = 0.0
+        if equity > 0:
+            for i in range(n):
+                share = abs((stakes[i] + realized[i] + unrealized[i, j]) / equity - weights[i])
+                if math.isnan(share) or math.isnan(drift):
+                    drift = math.nan
+                elif share > drift:
+                    drift = share
+        if (drift > threshold) != episode:
+            return j
+    return steps
 
 
 def capital_targets(
@@ -115,13 +171,19 @@ def capital_targets(
     sharing_balance: Mapping[str, float] | None = None,
 ) -> dict[str, float]:
     """Target stake per bot: `max(0, w_i * C0 + sharing_balance_i)`."""
-    _check_known(ledger, weights, "weights")
+    return _targets(ledger.bot_ids(), ledger.total_balance, weights, sharing_balance)
+
+
+def _targets(
+    ids: Sequence[str],
+    c0: float,
+    weights: Mapping[str, float],
+    sharing_balance: Mapping[str, float] | None,
+) -> dict[str, float]:
+    """`capital_targets` of these bots with capital `c0`."""
+    _check_known(ids, weights, "weights")
     bal = sharing_balance or {}
-    c0 = ledger.total_balance
-    return {
-        b.bot_id: max(0.0, _weight(weights, b.bot_id) * c0 + float(bal.get(b.bot_id, 0.0)))
-        for b in ledger.bots
-    }
+    return {b: max(0.0, _weight(weights, b) * c0 + float(bal.get(b, 0.0))) for b in ids}
 
 
 def capital_drift(
@@ -130,13 +192,25 @@ def capital_drift(
     sharing_balance: Mapping[str, float] | None = None,
 ) -> float:
     """Largest `|allocated_i - target_i| / C0`: the rebalance trigger (module docstring)."""
-    targets = capital_targets(ledger, weights, sharing_balance)
-    c0 = ledger.total_balance
-    return max((abs(b.allocated - targets[b.bot_id]) / c0 for b in ledger.bots), default=0.0)
+    stakes = [(b.bot_id, b.allocated) for b in ledger.bots]
+    return stake_drift(stakes, ledger.total_balance, weights, sharing_balance)
 
 
-def _check_known(ledger: PortfolioLedger, values: Mapping[str, float], what: str) -> None:
-    unknown = set(values) - set(ledger.bot_ids())
+def stake_drift(
+    stakes: Sequence[tuple[str, float]],
+    total_balance: float,
+    weights: Mapping[str, float],
+    sharing_balance: Mapping[str, float] | None = None,
+) -> float:
+    """`capital_drift` from (bot id, `allocated_i`) pairs and `C0`: all it reads of a ledger
+    (what a per-step check needs, without building one)."""
+    targets = _targets([b for b, _ in stakes], total_balance, weights, sharing_balance)
+    c0 = total_balance
+    return max((abs(a - targets[b]) / c0 for b, a in stakes), default=0.0)
+
+
+def _check_known(ids: Sequence[str], values: Mapping[str, float], what: str) -> None:
+    unknown = set(values) - set(ids)
     if unknown:
         raise ValueError(f"{what} name bots not in the ledger: {sorted(unknown)}")
     bad = {k: v for k, v in values.items() if not math.isfinite(v)}
@@ -173,8 +247,8 @@ def plan_rebalance(
     Rules and choices in the module docstring. Raises ValueError for weights or amounts that name
     unknown bots or are not finite, and for weights summing above 1.
     """
-    _check_known(ledger, weights, "weights")
-    _check_known(ledger, realized_since_last, "realized_since_last")
+    _check_known(ledger.bot_ids(), weights, "weights")
+    _check_known(ledger.bot_ids(), realized_since_last, "realized_since_last")
     balance = {b.bot_id: float((sharing_balance or {}).get(b.bot_id, 0.0)) for b in ledger.bots}
     if sum(weights.values()) > 1.0 + 1e-9 or any(w < 0 for w in weights.values()):
         raise ValueError(f"weights must be >= 0 and sum to at most 1: {dict(weights)}")
@@ -201,7 +275,10 @@ def plan_rebalance(
             alloc[i] = max(0.0, alloc[i] - pooled[i]) + shared[i]
             balance[i] += shared[i] - pooled[i]
 
-    after_sharing = ledger.with_allocations(alloc, ledger.unallocated)
+    # Without sharing no stake moved: the ledger is its own copy with the same allocations.
+    after_sharing = (
+        ledger.with_allocations(alloc, ledger.unallocated) if profit_sharing.enabled else ledger
+    )
     targets = capital_targets(after_sharing, weights, balance)
     for i, t in targets.items():
         if t == 0.0 and _weight(weights, i) * ledger.total_balance + balance[i] < 0:

@@ -34,34 +34,53 @@ REFRESH = 32
 """The sums are rebuilt from the window after this many sliding updates (bounds the drift)."""
 
 
-@njit("void(float64[:, ::1], float64[::1], float64[:, ::1])", cache=True, nogil=True)
-def _rebuild(block: F64, sums: F64, products: F64) -> None:  # pragma: no cover - compiled
-    n, m = block.shape
+@njit("boolean(float64[:, :], int64, int64, float64[::1], float64[:, ::1])", cache=True, nogil=True)
+def _rebuild(logs: F64, start: int, m: int, sums: F64, products: F64) -> bool:  # pragma: no cover
+    """The sums of the m returns of `logs[:, start : start + m + 1]` (each return a difference
+    of two log closes, as `np.diff` makes it); False when one is not finite. Each sum is taken
+    in the returns' order; the sums are independent, so they are all moved one return at a
+    time (the same operations as one sum after the other, without waiting on each addition)."""
+    n = logs.shape[0]
+    returns = np.empty(n)
     for i in range(n):
-        s = 0.0
-        for t in range(m):
-            s += block[i, t]
-        sums[i] = s
+        sums[i] = 0.0
         for j in range(i + 1):
-            p = 0.0
-            for t in range(m):
-                p += block[i, t] * block[j, t]
-            products[i, j] = p
+            products[i, j] = 0.0
+    for t in range(start, start + m):
+        for i in range(n):
+            x = logs[i, t + 1] - logs[i, t]
+            if not np.isfinite(x):
+                return False
+            returns[i] = x
+        for i in range(n):
+            x = returns[i]
+            sums[i] += x
+            for j in range(i + 1):
+                products[i, j] += x * returns[j]
+    return True
 
 
 @njit(
-    "boolean(float64[:, :], float64[:, :], float64[::1], float64[:, ::1])",
+    "boolean(float64[:, :], int64, float64[:, :], int64, int64, float64[::1], float64[:, ::1])",
     cache=True,
     nogil=True,
 )
-def _slide(leaving: F64, entering: F64, sums: F64, products: F64) -> bool:  # pragma: no cover
-    """Move the sums by the entering and leaving returns; False (nothing moved) when an
-    entering return is not finite."""
-    n, k = entering.shape
+def _slide(  # noqa: PLR0917 - a compiled kernel takes arrays positionally
+    old: F64, leaving_at: int, new: F64, entering_at: int, k: int, sums: F64, products: F64
+) -> bool:  # pragma: no cover - compiled
+    """Move the sums by k entering returns (of `new`'s log closes from column `entering_at`)
+    and k leaving ones (of `old`'s from `leaving_at`); False (nothing moved) when an entering
+    return is not finite."""
+    n = new.shape[0]
+    entering = np.empty((n, k))
+    leaving = np.empty((n, k))
     for i in range(n):
         for t in range(k):
-            if not np.isfinite(entering[i, t]):
+            x = new[i, entering_at + t + 1] - new[i, entering_at + t]
+            if not np.isfinite(x):
                 return False
+            entering[i, t] = x
+            leaving[i, t] = old[i, leaving_at + t + 1] - old[i, leaving_at + t]
     for i in range(n):
         s = sums[i]
         for t in range(k):
@@ -95,20 +114,25 @@ def _all_below(sums: F64, products: F64, m: int, limit: float) -> bool:  # pragm
 
 @njit("int64(float64[:, ::1], int64, boolean[::1], float64)", cache=True, nogil=True)
 def _cleared_run(
-    returns: F64, m: int, checks: npt.NDArray[np.bool_], limit: float
+    logs: F64, m: int, checks: npt.NDArray[np.bool_], limit: float
 ) -> int:  # pragma: no cover
-    """Window j is `returns[:, j + 1 : j + 1 + m]`; the first j whose check is not cleared."""
-    n = returns.shape[0]
+    """Window j is the returns of `logs[:, j + 1 : j + m + 2]`; the first j whose check is not
+    cleared (0 when a log close is not finite)."""
+    n, columns = logs.shape
+    for i in range(n):
+        for t in range(columns):
+            if not np.isfinite(logs[i, t]):
+                return 0
     steps: int = checks.shape[0]
     sums = np.empty(n)
     products = np.empty((n, n))
     slides = REFRESH
     for j in range(steps):
         if slides >= REFRESH:
-            _rebuild(np.ascontiguousarray(returns[:, j + 1 : j + 1 + m]), sums, products)
+            _rebuild(logs, j + 1, m, sums, products)
             slides = 0
         else:
-            if not _slide(returns[:, j : j + 1], returns[:, j + m : j + m + 1], sums, products):
+            if not _slide(logs, j, logs, j + m, 1, sums, products):
                 return j
             slides += 1
         if checks[j] and not _all_below(sums, products, m, limit):
@@ -123,59 +147,59 @@ def cleared_checks(
     step before the returned index. `history` holds each series' last `window + 1` log
     closes before the stretch, `ahead` its log closes at each step (series x steps)."""
     logs = np.concatenate((history, ahead), axis=1)
-    if not bool(np.all(np.isfinite(logs))):
-        return 0
-    returns = np.ascontiguousarray(np.diff(logs, axis=1))
-    return int(_cleared_run(returns, window, np.ascontiguousarray(checks), threshold - MARGIN))
+    return int(_cleared_run(logs, window, np.ascontiguousarray(checks), threshold - MARGIN))
 
 
 class RollingPearson:
     """Running sums of the last window of aligned returns of a fixed set of series.
 
-    `screen(block, added, threshold)` takes the check's returns (series x window, oldest first)
-    and how many returns per series arrived since the previous call; it answers True only when
-    every pair's correlation is certainly below `threshold`.
+    `screen(logs, added, threshold)` takes the check's log closes (series x window + 1, oldest
+    first: the returns are their differences) and how many closes per series arrived since the
+    previous call; it answers True only when every pair's correlation is certainly below
+    `threshold`.
     """
 
     def __init__(self) -> None:
-        self._block: F64 | None = None
+        self._logs: F64 | None = None
         self._sums = np.empty(0)
         self._products = np.empty((0, 0))
         self._slides = 0
 
     def reset(self) -> None:
         """Forget the sums (the next screen rebuilds them)."""
-        self._block = None
+        self._logs = None
 
-    def screen(self, block: F64, added: int, threshold: float) -> bool:
-        """True: no pair of `block`'s rows reaches `threshold` (the exact check would agree)."""
-        self._update(np.ascontiguousarray(block, dtype=np.float64), added)
-        n, m = block.shape
+    def screen(self, logs: F64, added: int, threshold: float) -> bool:
+        """True: no pair of returns of `logs`' rows reaches `threshold` (the exact check on
+        `np.diff(logs, axis=1)` would agree)."""
+        self._update(logs, added)
+        n = logs.shape[0]
         if n < 2:
             return True
-        return bool(_all_below(self._sums, self._products, m, threshold - MARGIN))
+        return bool(_all_below(self._sums, self._products, logs.shape[1] - 1, threshold - MARGIN))
 
-    def _update(self, block: F64, added: int) -> None:
-        previous = self._block
-        n, m = block.shape
+    def _update(self, logs: F64, added: int) -> None:
+        previous = self._logs
+        n, columns = logs.shape
+        m = columns - 1
         slid = (
             previous is not None
-            and previous.shape == block.shape
+            and previous.shape == logs.shape
             and 0 <= added <= m
             and self._slides < REFRESH
-            and _slide(previous[:, :added], block[:, m - added :], self._sums, self._products)
+            and _slide(previous, 0, logs, m - added, added, self._sums, self._products)
         )
         if slid:
             self._slides += 1
         else:
-            if not bool(np.all(np.isfinite(block))):
+            if self._sums.shape[0] != n:
+                self._sums = np.empty(n)
+                self._products = np.empty((n, n))
+            if not _rebuild(logs, 0, m, self._sums, self._products):
                 # The exact check omits such series; the screen cannot vouch for anything.
-                self._block = None
+                self._logs = None
                 self._sums = np.full(n, np.nan)
                 self._products = np.full((n, n), np.nan)
                 return
-            self._sums = np.empty(n)
-            self._products = np.empty((n, n))
-            _rebuild(block, self._sums, self._products)
             self._slides = 0
-        self._block = block.copy()
+        self._logs = np.array(logs, dtype=np.float64, order="C")

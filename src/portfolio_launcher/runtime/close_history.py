@@ -25,10 +25,12 @@ class CloseHistory:
 
     def __init__(self, sizes: Mapping[str, int]) -> None:
         self._row = {bot_id: i for i, bot_id in enumerate(sizes)}
+        self._all = list(range(len(self._row)))  # every row, in order
         self._size = [max(1, sizes[b]) for b in sizes]
         self._cap = max(self._size, default=1)
         # Row i holds bot i's log closes twice: at head and head + cap (see `_slice`).
         self._logs = np.zeros((len(self._row), 2 * self._cap))
+        self._rows = list(self._logs)  # each row's view (one-close writes index it directly)
         self._head = [0] * len(self._row)  # next write position in [0, cap)
         self._count = [0] * len(self._row)  # closes held (at most the bot's size)
         self._total = [0] * len(self._row)  # closes ever taken (alignment across bots)
@@ -38,7 +40,8 @@ class CloseHistory:
         """Closes from the feed's history, oldest first. The last candle's time is remembered,
         so the bot's window (which ends with the same candle) does not add its close twice."""
         row = self._row[bot_id]
-        self._extend([row], [[c.close for c in candles if c.close > 0][-self._size[row] :]])
+        closes = [c.close for c in candles if c.close > 0][-self._size[row] :]
+        self._extend([row], np.array([closes], dtype=np.float64).reshape(1, len(closes)))
         if candles:
             self._last_time[bot_id] = candles[-1].time
 
@@ -67,31 +70,59 @@ class CloseHistory:
         """The last `count` log returns of every bot in `bot_ids` as one (bots x n) array, when
         they have all taken the same number of closes and hold the same n (else None: ask
         `log_returns` per bot). Row k is `log_returns(bot_ids[k], count)`, value for value."""
+        logs = self.aligned_logs(bot_ids, count)
+        return None if logs is None else np.diff(logs, axis=1)
+
+    def aligned_logs(self, bot_ids: Sequence[str], count: int) -> np.ndarray | None:
+        """The log closes behind `aligned_log_returns` (bots x n + 1, its returns are their
+        differences; a view of the ring when `bot_ids` are all the bots in order), or None
+        where it is None."""
         rows = [self._row[b] for b in bot_ids]
         if not rows:
             return None
         first = rows[0]
         head, total, held = self._head[first], self._total[first], self._count[first]
-        if any(
-            self._head[r] != head or self._total[r] != total or self._count[r] != held for r in rows
-        ):
+        if rows == self._all:
+            # Every bot: three list scans instead of a look-up per bot.
+            aligned = (
+                self._head.count(head) == len(rows)
+                and self._total.count(total) == len(rows)
+                and self._count.count(held) == len(rows)
+            )
+        else:
+            aligned = all(
+                self._head[r] == head and self._total[r] == total and self._count[r] == held
+                for r in rows
+            )
+        if not aligned:
             return None
         n = min(held, count + 1)
         if n < 2:
             return None
         end = head + self._cap
-        if rows == list(range(len(self._row))):
-            return np.diff(self._logs[:, end - n : end], axis=1)
-        return np.diff(self._logs[rows, end - n : end], axis=1)
+        if rows == self._all:
+            return self._logs[:, end - n : end]
+        return self._logs[rows, end - n : end]
 
     def last_logs(self, bot_ids: Sequence[str], count: int) -> np.ndarray | None:
-        """The last `count` log closes of each bot (bots x count) when every bot has taken the
-        same number of closes and holds at least `count`; else None."""
+        """The last `count` log closes of each bot (bots x count; a view of the ring when
+        `bot_ids` are all the bots in order) when every bot has taken the same number of
+        closes and holds at least `count`; else None."""
         rows = [self._row[b] for b in bot_ids]
         if not rows:
             return None
         first = rows[0]
         head, total = self._head[first], self._total[first]
+        if rows == self._all:
+            # Every bot: list scans instead of a look-up per bot, and a view of the ring.
+            if (
+                self._head.count(head) != len(rows)
+                or self._total.count(total) != len(rows)
+                or min(self._count) < count
+            ):
+                return None
+            end = head + self._cap
+            return self._logs[:, end - count : end]
         if any(
             self._head[r] != head or self._total[r] != total or self._count[r] < count for r in rows
         ):
@@ -110,12 +141,12 @@ class CloseHistory:
             return
         last_time = int(figures.open_times[steps - 1])
         rows = [self._row[b] for b in figures.bot_ids]
-        closes = figures.closes[:, :steps].tolist()
+        closes = figures.closes[:, :steps]
         if self._aligned(rows):
             self._extend(rows, closes)  # every bot in one array write
         else:
-            for row, series in zip(rows, closes, strict=True):
-                self._extend([row], [series])
+            for k, row in enumerate(rows):
+                self._extend([row], closes[k : k + 1])
         for bot_id in figures.bot_ids:
             self._last_time[bot_id] = last_time
 
@@ -124,33 +155,47 @@ class CloseHistory:
         head, size = self._head[rows[0]], self._size[rows[0]]
         return all(self._head[r] == head and self._size[r] == size for r in rows)
 
-    def _extend(self, rows: Sequence[int], closes: list[list[float]]) -> None:
+    def _extend(self, rows: Sequence[int], closes: np.ndarray) -> None:
         """`_append` of each row's closes in turn (`math.log` each, like every other close),
-        for rows that share their ring position and size and get as many closes each: every
-        ring ends at `head` after them."""
-        added = len(closes[0])
+        for rows that share their ring position and size and get as many closes each (row k
+        of `closes`, oldest first): every ring ends at `head` after them."""
+        added = closes.shape[1]
         if added == 0:
             return
         first = rows[0]
         cap, size, head = self._cap, self._size[first], self._head[first]
-        values = np.array([[math.log(c) for c in series[-size:]] for series in closes])
-        kept = values.shape[1]
-        positions = (head + added - kept + np.arange(kept)) % cap
-        at = np.asarray(rows)[:, None]
-        self._logs[at, positions] = values
-        self._logs[at, positions + cap] = values
+        kept = min(added, size)
+        tail = closes[:, added - kept :]
+        flat = tail.ravel().tolist()  # one list and one map for every row
+        values = np.fromiter(map(math.log, flat), np.float64, len(flat)).reshape(tail.shape)
+        # Ring positions start, start + 1, ... (mod cap) and their mirrors (+ cap): the
+        # doubled row takes them as at most three slices.
+        index = slice(None) if rows == self._all else rows
+        start = (head + added - kept) % cap
+        end = start + kept
+        logs = self._logs
+        logs[index, start:end] = values
+        if end <= cap:
+            logs[index, start + cap : end + cap] = values
+        else:
+            split = cap - start
+            logs[index, start + cap :] = values[:, :split]
+            logs[index, : end - cap] = values[:, split:]
+        new_head = (head + added) % cap
         for row in rows:
-            self._head[row] = (head + added) % cap
+            self._head[row] = new_head
             self._count[row] = min(self._count[row] + added, size)
             self._total[row] += added
 
     def _append(self, row: int, close: float) -> None:
         value = math.log(close)
         head = self._head[row]
-        self._logs[row, head] = value
-        self._logs[row, head + self._cap] = value
+        logs = self._rows[row]
+        logs[head] = value
+        logs[head + self._cap] = value
         self._head[row] = (head + 1) % self._cap
-        self._count[row] = min(self._count[row] + 1, self._size[row])
+        if self._count[row] < self._size[row]:
+            self._count[row] += 1
         self._total[row] += 1
 
     def _slice(self, row: int, n: int) -> np.ndarray:

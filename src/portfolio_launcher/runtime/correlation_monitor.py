@@ -63,16 +63,16 @@ class CorrelationMonitor:
             return
         self._last_ms = market_time
         ids = [r.bot_id for r in self._runners]
-        block = self._closes.aligned_log_returns(ids, self._window)
-        if block is not None and self._clear(block, self._closes.taken(ids[0])):
+        logs = self._closes.aligned_logs(ids, self._window)
+        if logs is not None and self._clear(logs, self._closes.taken(ids[0])):
             # No pair is correlated: what the loop below would conclude from no spikes.
             self.spikes = []
             self._episodes = set()
             self.blocked.clear()
             return
         returns = (
-            dict(zip(ids, block, strict=True))
-            if block is not None
+            dict(zip(ids, np.diff(logs, axis=1), strict=True))  # `aligned_log_returns`
+            if logs is not None
             else {b: self._closes.log_returns(b, self._window) for b in ids}
         )
         self.spikes = correlated_pairs(returns, self._window, self._threshold)
@@ -100,32 +100,35 @@ class CorrelationMonitor:
         self.blocked.clear()
         self.blocked.update(blocked)
 
-    def _clear(self, block: np.ndarray, taken: int) -> bool:
-        """True when the screen rules out every pair (the exact check would find no spike)."""
+    def _clear(self, logs: np.ndarray, taken: int) -> bool:
+        """True when the screen rules out every pair of the returns of these log closes (the
+        exact check would find no spike)."""
         added = taken - self._screened if self._screened is not None else -1
         self._screened = taken
-        if block.shape[1] < MIN_POINTS:
+        if logs.shape[1] - 1 < MIN_POINTS:
             return False  # too short to screen: the exact check decides what it omits
-        return self._screen.screen(block, added, self._threshold)
+        return self._screen.screen(logs, added, self._threshold)
 
     # ---- quiet stretches (runtime.stretch) -------------------------------------------------
 
-    def _check_steps(self, times: np.ndarray) -> tuple[np.ndarray, int | None]:
+    def _check_steps(self, times: np.ndarray) -> tuple[list[bool], int | None]:
         """Which of these step times are health checks, and the last check's time."""
-        checks = np.zeros(len(times), dtype=np.bool_)
+        every = self._every_ms
         last = self._last_ms
-        for j, t in enumerate(times.tolist()):
-            if last is None or t - last >= self._every_ms:
-                checks[j] = True
+        checks: list[bool] = []
+        for t in times.tolist():
+            check = last is None or t - last >= every
+            checks.append(check)
+            if check:
                 last = t
         return checks, last
 
     def quiet_steps(self, figures: StretchFigures) -> int:
         """Leading steps whose health check (if any) finds no spike, with none ongoing."""
         checks, _ = self._check_steps(figures.times)
-        if not checks.any():
+        if True not in checks:
             return len(figures)
-        first = int(np.argmax(checks))
+        first = checks.index(True)
         if self._episodes or self.blocked:
             return first
         ids = [r.bot_id for r in self._runners]
@@ -133,13 +136,17 @@ class CorrelationMonitor:
         history = self._closes.last_logs(ids, self._window + 1)
         if history is None:
             return first
-        ahead = np.log(figures.closes[[figures.bot_ids.index(b) for b in ids]])
-        return cleared_checks(history, ahead, self._window, checks, self._threshold)
+        closes = figures.closes
+        if figures.bot_ids != tuple(ids):
+            closes = closes[[figures.bot_ids.index(b) for b in ids]]
+        ahead = np.log(closes)
+        steps = np.array(checks, dtype=np.bool_)
+        return cleared_checks(history, ahead, self._window, steps, self._threshold)
 
     def absorb(self, figures: StretchFigures, steps: int) -> None:
         """The checks of the first `steps` steps found nothing: only their time is kept."""
         checks, last = self._check_steps(figures.times[:steps])
-        if checks.any():
+        if True in checks:
             self._last_ms = last
             self.spikes = []
             self._screen.reset()

@@ -14,19 +14,14 @@ from typing import Protocol
 import numpy as np
 
 from portfolio_launcher.portfolio.drawdown import (
-    LEVEL_NONE,
-    LEVEL_STOP,
-    LEVEL_WARNING,
     BotLossLimits,
     DrawdownLimits,
     DrawdownState,
     bot_loss,
     bot_loss_state,
-    bot_losses,
+    calm_run,
     drawdown,
     drawdown_state,
-    drawdowns,
-    level_codes,
 )
 from portfolio_launcher.runtime.recorder import StepRecorder
 from portfolio_launcher.runtime.slots import BotSlot, Lifecycle
@@ -35,6 +30,10 @@ from portfolio_launcher.runtime.view import PortfolioBook
 
 LEDGER_TOLERANCE = 1e-9
 """Relative tolerance of the equity invariant (float sums over thousands of fills)."""
+_NO_ACCOUNT = np.empty(0)
+"""`calm_run`'s account equity when the engine has no independent account view."""
+_NO_STOP = float("nan")
+"""`calm_run`'s stop level when there is none (no level reaches NaN)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +81,7 @@ class PortfolioGuard:
         self._loss_episodes: set[str] = set()
         self._drawdown_limits = DrawdownLimits(settings.drawdown_warning, settings.stop_at)
         self._loss_limits = BotLossLimits(settings.bot_loss_warning, settings.per_bot_stop_loss)
+        self._loss_floor = self._loss_limits.lowest_level()
         self.ledger_violations = 0
 
     async def after_step(self, engine: GuardedEngine, market_time: int) -> None:
@@ -119,17 +119,50 @@ class PortfolioGuard:
             )
         elif state is DrawdownState.NONE:
             self._dd_episode = False
+        budget = self._book.budget
+        limits = self._loss_limits
+        floor = self._loss_floor
+        episodes = self._loss_episodes
         for slot in self._slots:
-            await self._check_bot(engine, slot, market_time)
+            runner = slot.runner
+            bot_id = runner.bot_id
+            allocated = budget(bot_id)
+            if allocated <= 0 or slot.status is Lifecycle.STOPPED:
+                continue
+            equity = allocated + runner.pnl
+            # What `_check_bot` does in the usual case, without a coroutine per bot: a loss
+            # below every level's threshold is none (the episode, if any, is over).
+            if not bot_loss(equity, allocated) >= floor:
+                episodes.discard(bot_id)
+                continue
+            state = bot_loss_state(equity, allocated, limits)
+            if state is DrawdownState.NONE:
+                episodes.discard(bot_id)
+            elif state is not DrawdownState.WARNING or bot_id not in episodes:
+                await self._check_bot(
+                    engine,
+                    slot,
+                    allocated=allocated,
+                    equity=equity,
+                    state=state,
+                    market_time=market_time,
+                )
 
-    async def _check_bot(self, engine: GuardedEngine, slot: BotSlot, market_time: int) -> None:
+    async def _check_bot(
+        self,
+        engine: GuardedEngine,
+        slot: BotSlot,
+        *,
+        allocated: float,
+        equity: float,
+        state: DrawdownState,
+        market_time: int,
+    ) -> None:
+        """Stop the bot, or open its loss episode: `state` is its level at `equity` (with
+        `allocated > 0`), a stop or a warning outside an episode (`after_step` settles the
+        rest)."""
         s = self._settings
-        allocated = self._book.budget(slot.bot_id)
-        if allocated <= 0 or slot.status is Lifecycle.STOPPED:
-            return
-        equity = allocated + slot.runner.pnl
         loss = bot_loss(equity, allocated)
-        state = bot_loss_state(equity, allocated, self._loss_limits)
         if state is DrawdownState.STOP and s.per_bot_stop_loss is not None:
             self._recorder.alert(
                 "warning",
@@ -141,7 +174,7 @@ class PortfolioGuard:
             )
             await engine.stop_bot(slot.bot_id, close_position=True)
             return
-        if state is not DrawdownState.NONE and slot.bot_id not in self._loss_episodes:
+        if slot.bot_id not in self._loss_episodes:
             self._loss_episodes.add(slot.bot_id)
             self._recorder.alert(
                 "warning",
@@ -151,8 +184,6 @@ class PortfolioGuard:
                 f"{allocated:,.2f}",
                 market_time,
             )
-        elif state is DrawdownState.NONE:
-            self._loss_episodes.discard(slot.bot_id)
 
     # ---- quiet stretches (runtime.stretch) -------------------------------------------------
 
@@ -160,28 +191,36 @@ class PortfolioGuard:
         """Leading steps on which `after_step` would raise nothing: no ledger mismatch, the
         drawdown level as its episode already says (never a stop), each bot's loss level too."""
         s = self._settings
-        total = self._book.total_balance
-        equity = total + figures.pnl_sum
-        peak = np.maximum.accumulate(np.concatenate(([self._book.peak_equity], equity)))[1:]
-        calm = np.ones(len(figures), dtype=np.bool_)
-        if figures.account_equity is not None:
-            error = np.abs(figures.account_equity - (total + figures.pnl_sum))
-            calm &= error <= LEDGER_TOLERANCE * np.maximum(1.0, np.abs(equity))
-        dd = level_codes(drawdowns(equity, peak), s.drawdown_warning, s.stop_at)
-        calm &= (dd != LEVEL_STOP) & ((dd == LEVEL_WARNING) == self._dd_episode)
-        watched = [
-            (i, self._book.budget(slot.bot_id), slot.bot_id in self._loss_episodes)
-            for i, slot in enumerate(self._slots)
-            if self._book.budget(slot.bot_id) > 0 and slot.status is not Lifecycle.STOPPED
-        ]
-        if watched:
-            rows = [i for i, _, _ in watched]
-            allocated = np.array([a for _, a, _ in watched])[:, None]
-            loss = bot_losses(allocated + figures.pnl[rows], allocated)
-            level = level_codes(loss, s.bot_loss_warning, s.per_bot_stop_loss)
-            episode = np.array([e for _, _, e in watched])[:, None]
-            calm &= ((level != LEVEL_STOP) & ((level != LEVEL_NONE) == episode)).all(axis=0)
-        return len(figures) if bool(calm.all()) else int(np.argmin(calm))
+        budget = self._book.budget
+        rows: list[int] = []
+        allocated: list[float] = []
+        episodes: list[bool] = []
+        for i, slot in enumerate(self._slots):
+            bot_id = slot.bot_id
+            stake = budget(bot_id)
+            if stake > 0 and slot.status is not Lifecycle.STOPPED:
+                rows.append(i)
+                allocated.append(stake)
+                episodes.append(bot_id in self._loss_episodes)
+        account = figures.account_equity
+        return int(
+            calm_run(
+                self._book.total_balance,
+                self._book.peak_equity,
+                figures.pnl_sum,
+                _NO_ACCOUNT if account is None else account,
+                LEDGER_TOLERANCE,
+                s.drawdown_warning,
+                _NO_STOP if s.stop_at is None else s.stop_at,
+                self._dd_episode,
+                figures.pnl,
+                np.array(rows, dtype=np.int64),
+                np.array(allocated, dtype=np.float64),
+                np.array(episodes, dtype=np.bool_),
+                s.bot_loss_warning,
+                _NO_STOP if s.per_bot_stop_loss is None else s.per_bot_stop_loss,
+            )
+        )
 
     def absorb(self, figures: StretchFigures, steps: int) -> None:
         """The peak after `observe` at each of the first `steps` steps."""

@@ -31,9 +31,10 @@ from portfolio_launcher.portfolio.allocation import (
 from portfolio_launcher.portfolio.ledger import BotLedger, PortfolioLedger, ledger_from_book
 from portfolio_launcher.portfolio.rebalance import (
     ProfitSharingSpec,
-    capital_drift,
+    drift_run,
     equity_drift,
     plan_rebalance,
+    stake_drift,
 )
 from portfolio_launcher.runtime.bot_runner import BotRunner
 from portfolio_launcher.runtime.close_history import CloseHistory
@@ -80,6 +81,7 @@ class Rebalancer:
             r.bot_id: lookback_count(settings.lookback_s, interval_s(r)) for r in runners
         }
         samples = lookback_count(settings.lookback_s, settings.weights.equity_period_s) + 1
+        self._sample_ms = int(settings.weights.equity_period_s * 1000)  # equity sample period
         self._equity: dict[str, deque[float]] = {r.bot_id: deque(maxlen=samples) for r in runners}
         self.last_ms: int | None = None
         self.last_sample_ms: int | None = None
@@ -89,12 +91,15 @@ class Rebalancer:
         self.carry: dict[str, float] = {}
         self.rebalances = 0
         self._drift_episode = False
-        self._capital: tuple[tuple[object, ...], float] | None = None
+        # The capital drift and the stakes, weights and balances it was computed from.
+        self._capital: (
+            tuple[Mapping[str, float], Mapping[str, float], Mapping[str, float], float] | None
+        ) = None
 
     # ---- history --------------------------------------------------------------------------
 
     def _sample(self, market_time: int) -> None:
-        period = int(self._s.weights.equity_period_s * 1000)
+        period = self._sample_ms
         if self.last_sample_ms is None or market_time - self.last_sample_ms >= period:
             self.last_sample_ms = market_time
             for r in self._runners:
@@ -182,26 +187,37 @@ class Rebalancer:
     def _equity_drift(self) -> float:
         """`max_drift` of `ledger()`, from the same sums in the same order (the same float)
         without building a ledger per bot at every step."""
-        book = self._book
+        budget = self._book.budget
         allocated = 0.0
         equities: list[tuple[str, float]] = []
         for r in self._runners:
-            stake = book.budget(r.bot_id)
+            bot_id = r.bot_id
+            stake = budget(bot_id)
             allocated += stake
-            equities.append((r.bot_id, stake + r.book.realized + r.book.unrealized(r.mark)))
+            book = r.book
+            equities.append((bot_id, stake + book.realized + book.unrealized(r.mark)))
         # `PortfolioLedger.equity`: unallocated + sum(E_i), the sum taken first.
-        total = sum(e for _, e in equities)
-        return equity_drift(equities, self.weights, book.total_balance - allocated + total)
+        total = sum([e for _, e in equities])
+        return equity_drift(equities, self.weights, self._book.total_balance - allocated + total)
 
     def _capital_drift(self) -> float:
-        """`capital_drift` of `ledger()`. It reads stakes, weights and sharing balances only,
-        which change at a rebalance or a restore, so it is kept until one of them is replaced."""
-        key = (self._book.allocated, self.weights, self.balance)
+        """`capital_drift` of `ledger()` (from the stakes it reads, without building one). It
+        reads stakes, weights and sharing balances only, which change at a rebalance or a
+        restore, so it is kept until one of them is replaced."""
+        allocated = self._book.allocated
         cached = self._capital
-        if cached is None or any(a is not b for a, b in zip(cached[0], key, strict=True)):
-            cached = (key, capital_drift(self.ledger(), self.weights, self.balance))
+        if (
+            cached is None
+            or cached[0] is not allocated
+            or cached[1] is not self.weights
+            or cached[2] is not self.balance
+        ):
+            budget = self._book.budget
+            stakes = [(r.bot_id, budget(r.bot_id)) for r in self._runners]
+            drift = stake_drift(stakes, self._book.total_balance, self.weights, self.balance)
+            cached = (allocated, self.weights, self.balance, drift)
             self._capital = cached
-        return cached[1]
+        return cached[3]
 
     def rebalance(self, ledger: PortfolioLedger, market_time: int) -> None:
         """Recompute weights, share profit, move stakes; record before/after and alert."""
@@ -270,41 +286,41 @@ class Rebalancer:
         drift within the threshold, and equity-weight drift on the side its episode says."""
         if self.last_ms is None or self._capital_drift() > self._s.threshold:
             return 0
-        calm = figures.times - self.last_ms < self._s.frequency_ms
-        book = self._book
+        budget = self._book.budget
         allocated = 0.0
         stakes = []
+        weights = []
         for r in self._runners:
-            stake = book.budget(r.bot_id)
+            stake = budget(r.bot_id)
             allocated += stake
             stakes.append(stake)
-        # `_equity_drift`: stake + realized + unrealized, in that order, for every bot at once.
-        equities = (np.array(stakes) + figures.realized)[:, None] + figures.unrealized
-        total = np.zeros(len(figures))
-        for row in equities:  # the sum over the bots in order, step by step
-            total += row
-        equity = book.total_balance - allocated + total
-        weights = np.array([self.weights.get(r.bot_id, 0.0) for r in self._runners])
-        with np.errstate(divide="ignore", invalid="ignore"):
-            shares = np.abs(equities / equity - weights[:, None])
-            # The largest share per step, NaN if any is (as `np.maximum` from zero gives).
-            drift = shares.max(axis=0, initial=0.0)
-        drift = np.where(equity > 0, drift, 0.0)
-        calm &= (drift > self._s.threshold) == self._drift_episode
-        return len(figures) if bool(calm.all()) else int(np.argmin(calm))
+            weights.append(self.weights.get(r.bot_id, 0.0))
+        # `_equity_drift` at each step, until a rebalance falls due.
+        return int(
+            drift_run(
+                figures.times,
+                self.last_ms,
+                self._s.frequency_ms,
+                np.array(stakes, dtype=np.float64),
+                figures.realized,
+                figures.unrealized,
+                self._book.total_balance - allocated,
+                np.array(weights, dtype=np.float64),
+                self._s.threshold,
+                self._drift_episode,
+            )
+        )
 
     def absorb(self, figures: StretchFigures, steps: int) -> None:
         """The equity samples `_sample` takes over the first `steps` steps."""
-        period = int(self._s.weights.equity_period_s * 1000)
-        for j in range(steps):
-            t = int(figures.times[j])
+        period = self._sample_ms
+        for j, t in enumerate(figures.times[:steps].tolist()):
             if self.last_sample_ms is None or t - self.last_sample_ms >= period:
                 self.last_sample_ms = t
+                pnl = figures.pnl[:, j].tolist()
                 for i, r in enumerate(self._runners):
                     # `_bot_equity`: budget + pnl.
-                    self._equity[r.bot_id].append(
-                        self._book.budget(r.bot_id) + float(figures.pnl[i, j])
-                    )
+                    self._equity[r.bot_id].append(self._book.budget(r.bot_id) + pnl[i])
 
     # ---- persistence ----------------------------------------------------------------------
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from portfolio_launcher.config.portfolio_models import Alerts, PortfolioSettings
 from portfolio_launcher.portfolio.drawdown import (
@@ -60,3 +62,19 @@ def test_bot_loss() -> None:
     assert bot_loss_state(10.0, 500.0, BotLossLimits(0.15)) is DrawdownState.WARNING
     s = PortfolioSettings(total_balance=1.0, per_bot_stop_loss=0.4)
     assert BotLossLimits.from_config(s, Alerts()) == BotLossLimits(0.15, 0.4)
+
+
+@given(
+    loss=st.floats(-2.0, 2.0) | st.just(float("nan")),
+    warning=st.floats(0.0, 1.0),
+    stop=st.none() | st.floats(0.0, 1.0),
+)
+def test_below_the_lowest_level_a_loss_is_at_none(
+    loss: float, warning: float, stop: float | None
+) -> None:
+    """`lowest_level` splits the losses exactly where `bot_loss_state` leaves none."""
+    limits = BotLossLimits(warning, stop)
+    # A stake of 1.0: the bot's loss is `1 - equity` (equity = 1 - loss, up to rounding).
+    equity = 1.0 - loss
+    at_none = bot_loss_state(equity, 1.0, limits) is DrawdownState.NONE
+    assert at_none == (not bot_loss(equity, 1.0) >= limits.lowest_level())

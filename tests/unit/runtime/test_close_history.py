@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from portfolio_launcher.core.market import Candle
 from portfolio_launcher.runtime.bot_runner import BotRunner
 from portfolio_launcher.runtime.close_history import CloseHistory
+from portfolio_launcher.runtime.stretch import StretchFigures
 
 
 @dataclass
@@ -98,3 +99,62 @@ def test_a_subset_in_any_order_is_aligned_row_by_row() -> None:
     assert np.array_equal(block[0], history.log_returns("c", 3))
     assert np.array_equal(block[1], history.log_returns("a", 3))
     assert np.allclose(block[1], np.diff(np.log([14.0, 15.0, 16.0, 17.0])))
+
+
+def _figures(ids: list[str], closes: np.ndarray, first_open: int) -> StretchFigures:
+    steps = closes.shape[1]
+    open_times = first_open + 60_000 * np.arange(steps, dtype=np.int64)
+    zeros = np.zeros_like(closes)
+    flat = np.zeros(len(ids))
+    return StretchFigures(
+        bot_ids=tuple(ids),
+        times=open_times + 60_000,
+        open_times=open_times,
+        closes=closes,
+        realized=flat,
+        quantity=flat,
+        unrealized=zeros,
+        pnl=zeros,
+        pnl_sum=np.zeros(steps),
+        account_equity=None,
+    )
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    sizes=st.lists(st.integers(1, 12), min_size=1, max_size=4),
+    warm=st.lists(st.integers(0, 15), min_size=4, max_size=4),
+    chunks=st.lists(st.tuples(st.integers(1, 30), st.integers(0, 30)), min_size=1, max_size=6),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_absorbing_a_stretch_is_observing_each_step(
+    sizes: list[int], warm: list[int], chunks: list[tuple[int, int]], seed: int
+) -> None:
+    """`absorb` of a stretch's steps leaves every ring as `observe` at each step does (bots of
+    one size share one write; different sizes or warm-ups are written row by row)."""
+    rng = np.random.default_rng(seed)
+    ids = [f"bot{i}" for i in range(len(sizes))]
+    stepwise = CloseHistory(dict(zip(ids, sizes, strict=True)))
+    at_once = CloseHistory(dict(zip(ids, sizes, strict=True)))
+    for b, n in zip(ids, warm[: len(ids)], strict=True):
+        candles = _candles(rng.uniform(1.0, 100.0, n).tolist())
+        stepwise.warm_up(b, candles)
+        at_once.warm_up(b, candles)
+    runners = [_Runner(b, _Window(None), 0.0) for b in ids]
+    t = 100
+    for steps, wanted in chunks:
+        closes = rng.uniform(1.0, 100.0, (len(ids), steps))
+        absorbed = min(wanted, steps)
+        for j in range(absorbed):
+            for i, r in enumerate(runners):
+                r.window.last_time = (t + j) * 60_000
+                r.mark = float(closes[i, j])
+            stepwise.observe(runners)  # type: ignore[arg-type]
+        at_once.absorb(_figures(ids, closes, t * 60_000), absorbed)
+        t += absorbed
+    for b in ids:
+        assert np.array_equal(stepwise.log_returns(b), at_once.log_returns(b))
+        assert stepwise.taken(b) == at_once.taken(b)
+    stepwise_logs, at_once_logs = stepwise.last_logs(ids, 1), at_once.last_logs(ids, 1)
+    assert stepwise_logs is not None and at_once_logs is not None
+    assert np.array_equal(stepwise_logs, at_once_logs)

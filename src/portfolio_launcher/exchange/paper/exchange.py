@@ -4,7 +4,7 @@ candles (exchange.md), implementing the `Exchange` protocol."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -46,10 +46,11 @@ from portfolio_launcher.exchange.protocol import FillHandler
 F64 = npt.NDArray[np.float64]
 
 
-@dataclass(frozen=True, slots=True)
-class QuietBounds:
+class QuietBounds(NamedTuple):
     """Which candles of a symbol the paper venue takes without walking (`pass_quiet`): every
-    price strictly between `low` and `high`, opened after `after` and before `until`."""
+    price strictly between `low` and `high`, opened after `after` and before `until`. (A named
+    tuple: built at every quiet-stretch check, and a tuple is cheaper to build than a frozen
+    dataclass.)"""
 
     low: float
     high: float
@@ -142,6 +143,7 @@ class PaperExchange:
             )
         existing.mmr = rules.maintenance_margin_rate
         e.rules[symbol] = rules
+        e.changed(symbol)
         return rules
 
     def hint_price(self, symbol: str, price: float) -> None:
@@ -267,20 +269,24 @@ class PaperExchange:
         The runtime calls this first for every candle: most candles of a resting ladder touch
         nothing, and this costs a few comparisons instead of a walk."""
         e = self._engine
-        market = self._settled(symbol)
-        if market is None:
+        market = e.markets.get(symbol)
+        if market is None or symbol in self._walking:
             return False
-        assert market.candle_time is not None
+        last_time = market.candle_time
+        time = candle.time
         if (
-            candle.time <= market.candle_time
-            or funding_boundary(candle.time) != market.funding_boundary
+            last_time is None
+            or market.funding_boundary is None
+            or time <= last_time
+            or funding_boundary(time) != market.funding_boundary
         ):
             return False
         o, h, lo, c = candle.open, candle.high, candle.low, candle.close
-        if not e.idle(symbol, min(o, h, lo, c), max(o, h, lo, c)):
+        top_buy, low_sell = e.quiet_range(symbol)
+        if not (min(o, h, lo, c) > top_buy and max(o, h, lo, c) < low_sell):
             return False
-        e.move(market, c, candle.time)
-        market.record(candle, interval, self._config.history_limit)
+        e.move(market, c, time)
+        market.record_new(candle, interval, self._config.history_limit)
         return True
 
     def quiet_bounds(self, symbol: str) -> QuietBounds | None:
@@ -288,15 +294,15 @@ class PaperExchange:
         every price strictly inside (`low`, `high`) and an open time before `until` (the next
         funding instant). None when no candle can pass quietly now, or when the bounds would
         move with the marks (a cross-margined position's liquidation price)."""
-        e = self._engine
         market = self._settled(symbol)
-        b = e.account.book(symbol)
-        if market is None or (b is not None and b.size != 0.0 and b.is_cross):
+        if market is None:
+            return None
+        bounds = self._engine.fixed_range(symbol)
+        if bounds is None:
             return None
         assert market.candle_time is not None and market.funding_boundary is not None
-        low, high = e.quiet_range(symbol)
         until = market.funding_boundary + FUNDING_PERIOD_MS
-        return QuietBounds(low, high, market.candle_time, until)
+        return QuietBounds(bounds[0], bounds[1], market.candle_time, until)
 
     def _settled(self, symbol: str) -> MarketState | None:
         """The symbol's market when a candle may pass it quietly: one candle walked already

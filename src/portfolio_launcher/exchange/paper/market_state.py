@@ -65,6 +65,17 @@ class MarketState:
             self._last(candle.close, candle.time, interval)
         self.history.append(candle, limit)
 
+    def record_new(self, candle: Candle, interval: str | None, limit: int) -> None:
+        """`record` of a candle newer than the one in progress (`pass_quiet`'s)."""
+        self.candle_time = candle.time
+        self.candle_high = candle.high
+        self.candle_low = candle.low
+        self.last_price = candle.close
+        self.last_time = candle.time
+        if interval is not None:
+            self.interval = interval
+        self.history.append(candle, limit)
+
     def record_rows(self, rows: Rows, interval: str | None, limit: int) -> None:
         """`record` of each row's candle in turn (time, open, high, low, close, volume), all
         newer than the one in progress: a backtest's quiet stretch."""

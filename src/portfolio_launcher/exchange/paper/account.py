@@ -86,7 +86,11 @@ class Account:
 
     def unrealized(self) -> float:
         """Unrealized PnL of every position at its last price."""
-        return sum(b.unrealized for b in self._books.values())
+        total: float = 0  # added in book order from int 0, exactly as `sum` adds
+        for b in self._books.values():
+            size = b.size
+            total += size * (b.mark - b.entry) if size != 0.0 else 0.0  # `b.unrealized`
+        return total
 
     def equity(self) -> float:
         """Wallet plus unrealized PnL."""

@@ -53,20 +53,22 @@ class CandleHistory:
 
     def append(self, candle: Candle, limit: int) -> None:
         """Add the newest candle."""
-        tail = self._segments[-1] if self._segments else None
+        segments = self._segments
+        tail = segments[-1] if segments else None
         if isinstance(tail, list):
             tail.append(candle)
         else:
-            self._segments.append([candle])
+            segments.append([candle])
         self._count += 1
         self._trim(limit)
 
     def extend_rows(self, rows: Rows, limit: int) -> None:
         """Add a block of newer candles as rows (kept as they are: the caller must not change
         the array afterwards)."""
-        if len(rows) == 0:
+        size = len(rows)
+        if size == 0:
             return
-        block = rows[-limit:]
+        block = rows[-limit:] if size > limit else rows  # the same rows, without a new view
         self._segments.append(block)
         self._count += len(block)
         self._trim(limit)
@@ -90,15 +92,17 @@ class CandleHistory:
     def _trim(self, limit: int) -> None:
         """Keep `limit`; drop the oldest once the surplus reaches it (amortised O(1))."""
         self._limit = limit
+        if self._count < 2 * limit:
+            return  # the surplus (count - limit) is below the limit
         excess = self._count - limit
-        if excess < limit:
-            return
+        segments = self._segments
         while excess > 0:
-            first = self._segments[0]
-            if len(first) <= excess:
-                self._segments.popleft()
-                self._count -= len(first)
-                excess -= len(first)
+            first = segments[0]
+            size = len(first)
+            if size <= excess:
+                segments.popleft()
+                self._count -= size
+                excess -= size
             else:
                 if isinstance(first, list):
                     del first[:excess]

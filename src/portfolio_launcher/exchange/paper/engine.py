@@ -331,4 +331,7 @@ class PaperEngine:
         self.fills.append(fill)
         if len(self.fills) > 2 * FILLS_KEPT:
             del self.fills[:-FILLS_KEPT]
-        self.pending.setdefault(fill.symbol, deque()).append(fill)
+        queue = self.pending.get(fill.symbol)
+        if queue is None:
+            queue = self.pending[fill.symbol] = deque()
+        queue.append(fill)

@@ -246,7 +246,9 @@ class PaperExchange:
         if symbol in self._walking:
             raise RuntimeError(f"{symbol}: process_candle re-entered; feed one update at a time")
         e = self._engine
-        market = e.markets.setdefault(symbol, MarketState(symbol=symbol))
+        market = e.markets.get(symbol)
+        if market is None:
+            market = e.markets[symbol] = MarketState(symbol=symbol)
         path, new_candle = market.path_for(candle)
         self._walking.add(symbol)
         try:
@@ -353,6 +355,12 @@ class PaperExchange:
         cursor = path[0]
         for end in path[1:]:
             while True:
+                # A segment strictly inside the quiet range reaches no order and no liquidation
+                # (what `next_event` would find), so the book need not be searched.
+                top_buy, low_sell = e.quiet_range(symbol)
+                low, high = (cursor, end) if cursor < end else (end, cursor)
+                if low > top_buy and high < low_sell:
+                    break
                 liq_side, liq = e.liquidation_trigger(symbol)
                 event = e.book.next_event(symbol, cursor, end, liq_side, liq)
                 if event is None:
@@ -416,6 +424,9 @@ class PaperExchange:
 
     def funding_paid(self, symbol: str | None = None) -> float:
         """Funding paid (negative when received)."""
+        if symbol is not None:  # asked after every walked candle: no list for one book
+            b = self._engine.account.book(symbol)
+            return 0 if b is None else 0 + b.funding  # `sum` of the one book's, as below
         return sum(b.funding for b in self._books(symbol))
 
     def unrealized_pnl(self, symbol: str | None = None) -> float:

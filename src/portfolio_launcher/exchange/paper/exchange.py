@@ -196,7 +196,8 @@ class PaperExchange:
         if known is not None:
             return known.to_order()
         order = self._engine.place(request)
-        await self._drain(request.symbol)
+        if self._engine.pending.get(request.symbol):  # a resting order queued no fill
+            await self._drain(request.symbol)
         return order.to_order()
 
     async def cancel_order(self, symbol: str, client_order_id: str) -> Order:
@@ -271,7 +272,7 @@ class PaperExchange:
         The runtime calls this first for every candle: most candles of a resting ladder touch
         nothing, and this costs a few comparisons instead of a walk."""
         e = self._engine
-        market = e.markets.get(symbol)
+        market = e.markets.get(symbol)  # `_settled`, inline: this runs for every candle
         if market is None or symbol in self._walking:
             return False
         last_time = market.candle_time
@@ -386,11 +387,11 @@ class PaperExchange:
     async def _drain(self, symbol: str) -> None:
         """Hand queued fills to the handler one at a time; a nested call (a handler placing an
         order that fills at once) leaves its fill to the outer loop."""
-        if symbol in self._draining:
+        queue = self._engine.pending.get(symbol)
+        if not queue or symbol in self._draining:
             return
         self._draining.add(symbol)
         try:
-            queue = self._engine.pending.get(symbol)
             while queue:
                 fill = queue.popleft()
                 handler = self._handlers.get(symbol)

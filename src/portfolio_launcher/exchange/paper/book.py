@@ -47,20 +47,21 @@ class OrderState:
         return self.price
 
     def to_order(self) -> Order:
-        """Frozen snapshot of this order."""
+        """Frozen snapshot of this order (made at every placement and cancel: the fields are
+        passed in `Order`'s order, which is cheaper than by keyword)."""
         return Order(
-            order_id=self.order_id,
-            client_order_id=self.client_order_id,
-            symbol=self.symbol,
-            side=self.side,
-            order_type=self.order_type,
-            quantity=self.quantity,
-            price=self.price,
-            reduce_only=self.reduce_only,
-            status=self.status,
-            filled_qty=self.filled_qty,
-            avg_fill_price=self.avg_fill_price,
-            created_at=self.created_at,
+            self.order_id,
+            self.client_order_id,
+            self.symbol,
+            self.side,
+            self.order_type,
+            self.quantity,
+            self.price,
+            self.reduce_only,
+            self.status,
+            self.filled_qty,
+            self.avg_fill_price,
+            self.created_at,
         )
 
 

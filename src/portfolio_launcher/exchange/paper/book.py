@@ -111,10 +111,11 @@ class OrderBook:
         return sorted(both, key=_by_seq)
 
     def open_orders(self) -> list[OrderState]:
-        """The open orders, in creation order."""
-        return sorted(
-            (o for o in self._by_client_id.values() if o.status is OrderStatus.OPEN), key=_by_seq
-        )
+        """The open orders, in creation order: the resting ones (an open order rests; only a
+        market order is open without resting, inside `PaperEngine.place`). Read from the
+        sides, not from every order kept, at each compact snapshot."""
+        both = [o for sides in (self._buys, self._sells) for side in sides.values() for o in side]
+        return sorted(both, key=_by_seq)
 
     def add(self, order: OrderState) -> None:
         """Record an order; a limit order that is open also rests."""

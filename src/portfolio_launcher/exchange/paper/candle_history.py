@@ -60,7 +60,9 @@ class CandleHistory:
         else:
             segments.append([candle])
         self._count += 1
-        self._trim(limit)
+        self._limit = limit
+        if self._count >= 2 * limit:  # `_trim`'s test, inline: this runs for every candle
+            self._trim(limit)
 
     def extend_rows(self, rows: Rows, limit: int) -> None:
         """Add a block of newer candles as rows (kept as they are: the caller must not change
@@ -71,7 +73,9 @@ class CandleHistory:
         block = rows[-limit:] if size > limit else rows  # the same rows, without a new view
         self._segments.append(block)
         self._count += len(block)
-        self._trim(limit)
+        self._limit = limit
+        if self._count >= 2 * limit:  # `_trim`'s test, inline
+            self._trim(limit)
 
     def replace_last(self, candle: Candle) -> None:
         """The newest candle again, updated (a repeated update of the candle in progress)."""

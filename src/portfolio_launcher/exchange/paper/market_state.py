@@ -79,11 +79,12 @@ class MarketState:
     def record_rows(self, rows: Rows, interval: str | None, limit: int) -> None:
         """`record` of each row's candle in turn (time, open, high, low, close, volume), all
         newer than the one in progress: a backtest's quiet stretch."""
-        time, _, high, low, close, _ = rows[-1].tolist()
-        self.candle_time = int(time)
+        opened, _, high, low, close, _ = rows[-1].tolist()
+        time = int(opened)
+        self.candle_time = time
         self.candle_high = high
         self.candle_low = low
-        self._last(close, int(time), interval)
+        self._last(close, time, interval)
         self.history.extend_rows(rows, limit)
 
     def _last(self, close: float, time: int, interval: str | None) -> None:

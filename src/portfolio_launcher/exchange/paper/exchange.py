@@ -328,11 +328,33 @@ class PaperExchange:
     def equity_path(self, marks: Mapping[str, F64], steps: int) -> F64:
         """`equity()` at each of `steps` sets of marks (`marks[symbol][j]`; other symbols at
         their last price), with the same operations in the same order."""
+        # The open positions (a flat book's `unrealized` is 0.0, and x + 0.0 is x), in order.
+        books: list[PositionBook] = []
+        rows: list[F64] = []
+        for b in self._engine.account.books():
+            if b.size != 0.0:
+                mark = marks.get(b.symbol)
+                if mark is None:
+                    return self._equity_path_by_book(marks, steps)
+                books.append(b)
+                rows.append(mark)
+        unrealized = np.zeros(steps)
+        if books:
+            # size * (mark - entry) of every position in two array operations: the same
+            # operations on each element as one position at a time, for a fraction of the calls.
+            sizes = np.array([b.size for b in books])[:, None]
+            entries = np.array([b.entry for b in books])[:, None]
+            for term in sizes * (np.array(rows) - entries):
+                unrealized += term
+        return self._engine.account.wallet + unrealized
+
+    def _equity_path_by_book(self, marks: Mapping[str, F64], steps: int) -> F64:
+        """`equity_path` one book at a time, when a position has no marks (its PnL stays)."""
         unrealized = np.zeros(steps)
         for b in self._engine.account.books():
             mark = marks.get(b.symbol)
             if b.size == 0.0:
-                continue  # `PositionBook.unrealized` is 0.0, and x + 0.0 is x
+                continue
             if mark is None:
                 unrealized += b.unrealized
             else:

@@ -99,18 +99,14 @@ class CandleHistory:
         if self._count < 2 * limit:
             return  # the surplus (count - limit) is below the limit
         excess = self._count - limit
+        self._count = limit
         segments = self._segments
-        while excess > 0:
+        # Whole segments first (most are a quiet stretch's few rows), then part of one.
+        while excess > 0 and len(segments[0]) <= excess:
+            excess -= len(segments.popleft())
+        if excess > 0:
             first = segments[0]
-            size = len(first)
-            if size <= excess:
-                segments.popleft()
-                self._count -= size
-                excess -= size
+            if isinstance(first, list):
+                del first[:excess]
             else:
-                if isinstance(first, list):
-                    del first[:excess]
-                else:
-                    self._segments[0] = first[excess:]
-                self._count -= excess
-                excess = 0
+                segments[0] = first[excess:]

@@ -193,7 +193,11 @@ class OrderBook:
             books, keys = self._buys, self._buy_keys
         else:
             books, keys = self._sells, self._sell_keys
-        return books.setdefault(order.symbol, []), keys.setdefault(order.symbol, [])
+        side = books.get(order.symbol)
+        if side is None:  # a symbol's first order on this side
+            side = books[order.symbol] = []
+            keys[order.symbol] = []
+        return side, keys[order.symbol]
 
 
 def _by_seq(order: OrderState) -> int:

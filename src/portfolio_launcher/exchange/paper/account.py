@@ -79,11 +79,18 @@ class Account:
 
     def used_margin(self) -> float:
         """Position margins plus margin reserved by resting orders."""
-        return sum(b.margin + b.reserved_quote for b in self._books.values())
+        used: float = 0  # a loop adds exactly as `sum` does (from int 0), without a generator
+        for b in self._books.values():
+            used += b.margin + b.reserved_quote
+        return used
 
     def unrealized(self) -> float:
         """Unrealized PnL of every position at its last price."""
-        return sum(b.unrealized for b in self._books.values())
+        total: float = 0  # added in book order from int 0, exactly as `sum` adds
+        for b in self._books.values():
+            size = b.size
+            total += size * (b.mark - b.entry) if size != 0.0 else 0.0  # `b.unrealized`
+        return total
 
     def equity(self) -> float:
         """Wallet plus unrealized PnL."""
@@ -96,8 +103,16 @@ class Account:
         Cross positions also let their unrealized losses (never their unrealized profits, which
         are not cash yet) eat into it; like the venues, that figure is floored at zero.
         """
-        raw = self.wallet - self.used_margin()
-        losses = sum(min(0.0, b.unrealized) for b in self._books.values() if b.is_cross)
+        # One loop for `used_margin` and the cross books' losses (it runs at every placement),
+        # each added from int 0 in book order, exactly as `sum` adds.
+        used: float = 0
+        losses: float = 0
+        cross, spot = MarginMode.CROSS, Category.SPOT
+        for b in self._books.values():
+            used += b.margin + b.reserved_quote
+            if b.margin_mode is cross and b.category is not spot:  # `b.is_cross`
+                losses += min(0.0, b.unrealized)
+        raw = self.wallet - used
         if losses == 0.0:
             return raw
         return max(0.0, raw + losses)

@@ -47,20 +47,21 @@ class OrderState:
         return self.price
 
     def to_order(self) -> Order:
-        """Frozen snapshot of this order."""
+        """Frozen snapshot of this order (made at every placement and cancel: the fields are
+        passed in `Order`'s order, which is cheaper than by keyword)."""
         return Order(
-            order_id=self.order_id,
-            client_order_id=self.client_order_id,
-            symbol=self.symbol,
-            side=self.side,
-            order_type=self.order_type,
-            quantity=self.quantity,
-            price=self.price,
-            reduce_only=self.reduce_only,
-            status=self.status,
-            filled_qty=self.filled_qty,
-            avg_fill_price=self.avg_fill_price,
-            created_at=self.created_at,
+            self.order_id,
+            self.client_order_id,
+            self.symbol,
+            self.side,
+            self.order_type,
+            self.quantity,
+            self.price,
+            self.reduce_only,
+            self.status,
+            self.filled_qty,
+            self.avg_fill_price,
+            self.created_at,
         )
 
 
@@ -89,6 +90,10 @@ class OrderBook:
         self._by_client_id: dict[str, OrderState] = {}
         self._buys: dict[str, list[OrderState]] = {}
         self._sells: dict[str, list[OrderState]] = {}
+        # Each side's `_priority` keys, in step with its orders: bisected directly, without
+        # calling a key function at every comparison.
+        self._buy_keys: dict[str, list[tuple[float, int]]] = {}
+        self._sell_keys: dict[str, list[tuple[float, int]]] = {}
         self._closed_kept = closed_kept
         self._forget_at = 2 * closed_kept
 
@@ -106,10 +111,11 @@ class OrderBook:
         return sorted(both, key=_by_seq)
 
     def open_orders(self) -> list[OrderState]:
-        """The open orders, in creation order."""
-        return sorted(
-            (o for o in self._by_client_id.values() if o.status is OrderStatus.OPEN), key=_by_seq
-        )
+        """The open orders, in creation order: the resting ones (an open order rests; only a
+        market order is open without resting, inside `PaperEngine.place`). Read from the
+        sides, not from every order kept, at each compact snapshot."""
+        both = [o for sides in (self._buys, self._sells) for side in sides.values() for o in side]
+        return sorted(both, key=_by_seq)
 
     def add(self, order: OrderState) -> None:
         """Record an order; a limit order that is open also rests."""
@@ -117,8 +123,11 @@ class OrderBook:
         if len(self._by_client_id) > self._forget_at:
             self._forget_old_closed()
         if order.status is OrderStatus.OPEN and order.order_type is OrderType.LIMIT:
-            side = self._side(order)
-            side.insert(bisect_right(side, _priority(order), key=_priority), order)
+            side, keys = self._side(order)
+            key = _priority(order)
+            i = bisect_right(keys, key)
+            keys.insert(i, key)
+            side.insert(i, order)
 
     def _forget_old_closed(self) -> None:
         """Keep the newest `closed_kept` closed orders (and every open one). A venue keeps order
@@ -136,15 +145,23 @@ class OrderBook:
         """Take an order off the resting book (filled or cancelled)."""
         if order.price is None:
             return  # market orders never rest
-        side = self._side(order)
-        i = bisect_left(side, _priority(order), key=_priority)
+        side, keys = self._side(order)
+        i = bisect_left(keys, _priority(order))
         if i < len(side) and side[i] is order:
             del side[i]
+            del keys[i]
 
     def reserved(self, symbol: str) -> tuple[float, float]:
         """Quote margin and base holdings locked by the symbol's resting orders."""
-        orders = self._buys.get(symbol, []) + self._sells.get(symbol, [])
-        return (sum(o.reserved_quote for o in orders), sum(o.reserved_base for o in orders))
+        # Added in turn from int 0, as `sum` over the buys then the sells adds them.
+        quote: float = 0
+        base: float = 0
+        for side in (self._buys.get(symbol), self._sells.get(symbol)):
+            if side:
+                for o in side:
+                    quote += o.reserved_quote
+                    base += o.reserved_base
+        return quote, base
 
     def bounds(self, symbol: str) -> tuple[float, float]:
         """(highest resting buy, lowest resting sell); -inf / +inf when there is none."""
@@ -170,9 +187,17 @@ class OrderBook:
             return None
         return BookEvent(order=best, stage=best_key[0])
 
-    def _side(self, order: OrderState) -> list[OrderState]:
-        books = self._buys if order.side is Side.BUY else self._sells
-        return books.setdefault(order.symbol, [])
+    def _side(self, order: OrderState) -> tuple[list[OrderState], list[tuple[float, int]]]:
+        """The resting orders of the order's symbol and side, and their keys."""
+        if order.side is Side.BUY:
+            books, keys = self._buys, self._buy_keys
+        else:
+            books, keys = self._sells, self._sell_keys
+        side = books.get(order.symbol)
+        if side is None:  # a symbol's first order on this side
+            side = books[order.symbol] = []
+            keys[order.symbol] = []
+        return side, keys[order.symbol]
 
 
 def _by_seq(order: OrderState) -> int:

@@ -53,23 +53,29 @@ class CandleHistory:
 
     def append(self, candle: Candle, limit: int) -> None:
         """Add the newest candle."""
-        tail = self._segments[-1] if self._segments else None
+        segments = self._segments
+        tail = segments[-1] if segments else None
         if isinstance(tail, list):
             tail.append(candle)
         else:
-            self._segments.append([candle])
+            segments.append([candle])
         self._count += 1
-        self._trim(limit)
+        self._limit = limit
+        if self._count >= 2 * limit:  # `_trim`'s test, inline: this runs for every candle
+            self._trim(limit)
 
     def extend_rows(self, rows: Rows, limit: int) -> None:
         """Add a block of newer candles as rows (kept as they are: the caller must not change
         the array afterwards)."""
-        if len(rows) == 0:
+        size = len(rows)
+        if size == 0:
             return
-        block = rows[-limit:]
+        block = rows[-limit:] if size > limit else rows  # the same rows, without a new view
         self._segments.append(block)
         self._count += len(block)
-        self._trim(limit)
+        self._limit = limit
+        if self._count >= 2 * limit:  # `_trim`'s test, inline
+            self._trim(limit)
 
     def replace_last(self, candle: Candle) -> None:
         """The newest candle again, updated (a repeated update of the candle in progress)."""
@@ -90,19 +96,17 @@ class CandleHistory:
     def _trim(self, limit: int) -> None:
         """Keep `limit`; drop the oldest once the surplus reaches it (amortised O(1))."""
         self._limit = limit
+        if self._count < 2 * limit:
+            return  # the surplus (count - limit) is below the limit
         excess = self._count - limit
-        if excess < limit:
-            return
-        while excess > 0:
-            first = self._segments[0]
-            if len(first) <= excess:
-                self._segments.popleft()
-                self._count -= len(first)
-                excess -= len(first)
+        self._count = limit
+        segments = self._segments
+        # Whole segments first (most are a quiet stretch's few rows), then part of one.
+        while excess > 0 and len(segments[0]) <= excess:
+            excess -= len(segments.popleft())
+        if excess > 0:
+            first = segments[0]
+            if isinstance(first, list):
+                del first[:excess]
             else:
-                if isinstance(first, list):
-                    del first[:excess]
-                else:
-                    self._segments[0] = first[excess:]
-                self._count -= excess
-                excess = 0
+                segments[0] = first[excess:]

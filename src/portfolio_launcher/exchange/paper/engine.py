@@ -58,6 +58,7 @@ class PaperEngine:
         self.liquidations: list[LiquidationEvent] = []
         self.seq = 0
         self.pending: dict[str, deque[Fill]] = {}
+        self._ranges: dict[str, tuple[float, float]] = {}
 
     def place(self, request: OrderRequest) -> OrderState:
         """Validate and place a new order (the caller handles known client ids).
@@ -68,6 +69,7 @@ class PaperEngine:
         """
         book = self.require(request.symbol)
         rules = self.rules[request.symbol]
+        self.changed(request.symbol)
         market = self.markets.get(request.symbol)
         reference = market.last_price if market else None
         check_request(request, rules, reference)
@@ -100,6 +102,11 @@ class PaperEngine:
         self.book.add(order)
         self.sync_reserved(request.symbol)
         return order
+
+    def changed(self, symbol: str) -> None:
+        """The symbol's resting orders, position or settings are about to change: forget its
+        cached `quiet_range`. Every such change goes through this engine (or `prepare`)."""
+        self._ranges.pop(symbol, None)
 
     def require(self, symbol: str) -> PositionBook:
         """The prepared symbol's state; an unprepared one is a fatal unknown symbol."""
@@ -161,6 +168,7 @@ class PaperEngine:
     def cancel(self, order: OrderState) -> None:
         """Cancel a resting order and release what it reserved."""
         order.status = OrderStatus.CANCELLED
+        self.changed(order.symbol)
         self.book.remove(order)
         self.sync_reserved(order.symbol)
 
@@ -174,12 +182,37 @@ class PaperEngine:
 
     def idle(self, symbol: str, low: float, high: float) -> bool:
         """True when nothing can fire between `low` and `high`: no order and no liquidation."""
-        top_buy, low_sell = self.quiet_range(symbol)
+        top_buy, low_sell = self._ranges.get(symbol) or self.quiet_range(symbol)
         return low > top_buy and high < low_sell
 
     def quiet_range(self, symbol: str) -> tuple[float, float]:
         """(highest price that fires something going down, lowest going up): the resting
-        orders' and the liquidation's; prices strictly between them fire nothing."""
+        orders' and the liquidation's; prices strictly between them fire nothing.
+
+        Cached until the symbol's orders, position or settings change (`changed`), unless it
+        moves with the marks: a cross-margined position's liquidation price does."""
+        cached = self._ranges.get(symbol)
+        if cached is not None:
+            return cached
+        bounds = self._quiet_range(symbol)
+        b = self.account.book(symbol)
+        if b is None or b.size == 0.0 or not b.is_cross:
+            self._ranges[symbol] = bounds
+        return bounds
+
+    def fixed_range(self, symbol: str) -> tuple[float, float] | None:
+        """`quiet_range` when it stays put while only the marks move, else None (a
+        cross-margined position)."""
+        cached = self._ranges.get(symbol)
+        if cached is not None:
+            return cached
+        b = self.account.book(symbol)
+        if b is not None and b.size != 0.0 and b.is_cross:
+            return None
+        return self.quiet_range(symbol)
+
+    def _quiet_range(self, symbol: str) -> tuple[float, float]:
+        """`quiet_range` computed afresh."""
         top_buy, low_sell = self.book.bounds(symbol)
         b = self.account.book(symbol)
         if b is not None and b.size != 0.0:
@@ -211,6 +244,7 @@ class PaperEngine:
         self, order: OrderState, price: float, liquidity: Liquidity, margin_price: float, time: int
     ) -> None:
         """Fill an order whole (a reduce-only one clipped to the position) and book it."""
+        self.changed(order.symbol)
         self.book.remove(order)
         self.sync_reserved(order.symbol)
         book = self.require(order.symbol)
@@ -242,6 +276,7 @@ class PaperEngine:
     def liquidate(self, symbol: str, price: float, time: int) -> None:
         """Close the position at its liquidation price; its reduce-only orders go with it."""
         b = self.require(symbol)
+        self.changed(symbol)
         size, entry = b.size, b.entry
         for o in self.book.resting(symbol):
             if o.reduce_only:
@@ -299,6 +334,7 @@ class PaperEngine:
         b = self.require(market.symbol)
         rate = self.config.funding_rate_for(market.symbol)
         assert rate is not None
+        self.changed(market.symbol)  # a payment the wallet cannot cover comes off the margin
         for _ in range(count):
             self.account.pay_funding(market.symbol, funding_payment(b.size, mark, rate))
 
@@ -307,4 +343,7 @@ class PaperEngine:
         self.fills.append(fill)
         if len(self.fills) > 2 * FILLS_KEPT:
             del self.fills[:-FILLS_KEPT]
-        self.pending.setdefault(fill.symbol, deque()).append(fill)
+        queue = self.pending.get(fill.symbol)
+        if queue is None:
+            queue = self.pending[fill.symbol] = deque()
+        queue.append(fill)

@@ -4,7 +4,7 @@ candles (exchange.md), implementing the `Exchange` protocol."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -51,11 +51,11 @@ NO_FUNDING_INSTANT = 2**62
 no position open): later than any candle."""
 
 
-@dataclass(frozen=True, slots=True)
-class QuietBounds:
+class QuietBounds(NamedTuple):
     """Which candles of a symbol the paper venue takes without walking (`pass_quiet`): every
     price strictly between `low` and `high`, opened after `after` and before `until` (the next
-    funding instant that would exchange money)."""
+    funding instant that would exchange money). (A named tuple: built at every quiet-stretch
+    check, and a tuple is cheaper to build than a frozen dataclass.)"""
 
     low: float
     high: float
@@ -148,6 +148,7 @@ class PaperExchange:
             )
         existing.mmr = rules.maintenance_margin_rate
         e.rules[symbol] = rules
+        e.changed(symbol)
         return rules
 
     def hint_price(self, symbol: str, price: float) -> None:
@@ -200,7 +201,8 @@ class PaperExchange:
         if known is not None:
             return known.to_order()
         order = self._engine.place(request)
-        await self._drain(request.symbol)
+        if self._engine.pending.get(request.symbol):  # a resting order queued no fill
+            await self._drain(request.symbol)
         return order.to_order()
 
     async def cancel_order(self, symbol: str, client_order_id: str) -> Order:
@@ -250,7 +252,9 @@ class PaperExchange:
         if symbol in self._walking:
             raise RuntimeError(f"{symbol}: process_candle re-entered; feed one update at a time")
         e = self._engine
-        market = e.markets.setdefault(symbol, MarketState(symbol=symbol))
+        market = e.markets.get(symbol)
+        if market is None:
+            market = e.markets[symbol] = MarketState(symbol=symbol)
         path, new_candle = market.path_for(candle)
         self._walking.add(symbol)
         try:
@@ -274,21 +278,23 @@ class PaperExchange:
         The runtime calls this first for every candle: most candles of a resting ladder touch
         nothing, and this costs a few comparisons instead of a walk."""
         e = self._engine
-        market = self._settled(symbol)
-        if market is None:
+        market = e.markets.get(symbol)  # `_settled`, inline: this runs for every candle
+        if market is None or symbol in self._walking:
             return False
-        assert market.candle_time is not None
-        if candle.time <= market.candle_time:
+        last_time = market.candle_time
+        time = candle.time
+        if last_time is None or market.funding_boundary is None or time <= last_time:
             return False
-        boundary = funding_boundary(candle.time)
+        boundary = funding_boundary(time)
         if boundary != market.funding_boundary and e.funding_moves_money(symbol):
             return False
         o, h, lo, c = candle.open, candle.high, candle.low, candle.close
-        if not e.idle(symbol, min(o, h, lo, c), max(o, h, lo, c)):
+        top_buy, low_sell = e.quiet_range(symbol)
+        if not (min(o, h, lo, c) > top_buy and max(o, h, lo, c) < low_sell):
             return False
         market.funding_boundary = boundary  # an instant without money passed: only this moves
-        e.move(market, c, candle.time)
-        market.record(candle, interval, self._config.history_limit)
+        e.move(market, c, time)
+        market.record_new(candle, interval, self._config.history_limit)
         return True
 
     def quiet_bounds(self, symbol: str) -> QuietBounds | None:
@@ -296,18 +302,18 @@ class PaperExchange:
         every price strictly inside (`low`, `high`) and an open time before `until` (the next
         funding instant). None when no candle can pass quietly now, or when the bounds would
         move with the marks (a cross-margined position's liquidation price)."""
-        e = self._engine
         market = self._settled(symbol)
-        b = e.account.book(symbol)
-        if market is None or (b is not None and b.size != 0.0 and b.is_cross):
+        if market is None:
+            return None
+        bounds = self._engine.fixed_range(symbol)
+        if bounds is None:
             return None
         assert market.candle_time is not None and market.funding_boundary is not None
-        low, high = e.quiet_range(symbol)
-        if e.funding_moves_money(symbol):
+        if self._engine.funding_moves_money(symbol):
             until = market.funding_boundary + FUNDING_PERIOD_MS
         else:
             until = NO_FUNDING_INSTANT  # funding instants pass without money: none ends a run
-        return QuietBounds(low, high, market.candle_time, until)
+        return QuietBounds(bounds[0], bounds[1], market.candle_time, until)
 
     def _settled(self, symbol: str) -> MarketState | None:
         """The symbol's market when a candle may pass it quietly: one candle walked already
@@ -330,11 +336,33 @@ class PaperExchange:
     def equity_path(self, marks: Mapping[str, F64], steps: int) -> F64:
         """`equity()` at each of `steps` sets of marks (`marks[symbol][j]`; other symbols at
         their last price), with the same operations in the same order."""
+        # The open positions (a flat book's `unrealized` is 0.0, and x + 0.0 is x), in order.
+        books: list[PositionBook] = []
+        rows: list[F64] = []
+        for b in self._engine.account.books():
+            if b.size != 0.0:
+                mark = marks.get(b.symbol)
+                if mark is None:
+                    return self._equity_path_by_book(marks, steps)
+                books.append(b)
+                rows.append(mark)
+        unrealized = np.zeros(steps)
+        if books:
+            # size * (mark - entry) of every position in two array operations: the same
+            # operations on each element as one position at a time, for a fraction of the calls.
+            sizes = np.array([b.size for b in books])[:, None]
+            entries = np.array([b.entry for b in books])[:, None]
+            for term in sizes * (np.array(rows) - entries):
+                unrealized += term
+        return self._engine.account.wallet + unrealized
+
+    def _equity_path_by_book(self, marks: Mapping[str, F64], steps: int) -> F64:
+        """`equity_path` one book at a time, when a position has no marks (its PnL stays)."""
         unrealized = np.zeros(steps)
         for b in self._engine.account.books():
             mark = marks.get(b.symbol)
             if b.size == 0.0:
-                continue  # `PositionBook.unrealized` is 0.0, and x + 0.0 is x
+                continue
             if mark is None:
                 unrealized += b.unrealized
             else:
@@ -360,6 +388,12 @@ class PaperExchange:
         cursor = path[0]
         for end in path[1:]:
             while True:
+                # A segment strictly inside the quiet range reaches no order and no liquidation
+                # (what `next_event` would find), so the book need not be searched.
+                top_buy, low_sell = e.quiet_range(symbol)
+                low, high = (cursor, end) if cursor < end else (end, cursor)
+                if low > top_buy and high < low_sell:
+                    break
                 liq_side, liq = e.liquidation_trigger(symbol)
                 event = e.book.next_event(symbol, cursor, end, liq_side, liq)
                 if event is None:
@@ -385,11 +419,11 @@ class PaperExchange:
     async def _drain(self, symbol: str) -> None:
         """Hand queued fills to the handler one at a time; a nested call (a handler placing an
         order that fills at once) leaves its fill to the outer loop."""
-        if symbol in self._draining:
+        queue = self._engine.pending.get(symbol)
+        if not queue or symbol in self._draining:
             return
         self._draining.add(symbol)
         try:
-            queue = self._engine.pending.get(symbol)
             while queue:
                 fill = queue.popleft()
                 handler = self._handlers.get(symbol)
@@ -423,6 +457,9 @@ class PaperExchange:
 
     def funding_paid(self, symbol: str | None = None) -> float:
         """Funding paid (negative when received)."""
+        if symbol is not None:  # asked after every walked candle: no list for one book
+            b = self._engine.account.book(symbol)
+            return 0 if b is None else 0 + b.funding  # `sum` of the one book's, as below
         return sum(b.funding for b in self._books(symbol))
 
     def unrealized_pnl(self, symbol: str | None = None) -> float:

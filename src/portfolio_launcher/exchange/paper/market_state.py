@@ -65,14 +65,26 @@ class MarketState:
             self._last(candle.close, candle.time, interval)
         self.history.append(candle, limit)
 
+    def record_new(self, candle: Candle, interval: str | None, limit: int) -> None:
+        """`record` of a candle newer than the one in progress (`pass_quiet`'s)."""
+        self.candle_time = candle.time
+        self.candle_high = candle.high
+        self.candle_low = candle.low
+        self.last_price = candle.close
+        self.last_time = candle.time
+        if interval is not None:
+            self.interval = interval
+        self.history.append(candle, limit)
+
     def record_rows(self, rows: Rows, interval: str | None, limit: int) -> None:
         """`record` of each row's candle in turn (time, open, high, low, close, volume), all
         newer than the one in progress: a backtest's quiet stretch."""
-        time, _, high, low, close, _ = rows[-1].tolist()
-        self.candle_time = int(time)
+        opened, _, high, low, close, _ = rows[-1].tolist()
+        time = int(opened)
+        self.candle_time = time
         self.candle_high = high
         self.candle_low = low
-        self._last(close, int(time), interval)
+        self._last(close, time, interval)
         self.history.extend_rows(rows, limit)
 
     def _last(self, close: float, time: int, interval: str | None) -> None:

@@ -3,6 +3,7 @@ instrument rules, history and snapshots."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
@@ -15,8 +16,9 @@ from portfolio_launcher.core.errors import (
     ReduceOnlyViolationError,
     UnknownSymbolError,
 )
-from portfolio_launcher.core.orders import OrderStatus, Side
+from portfolio_launcher.core.orders import OrderStatus, OrderType, Side
 from portfolio_launcher.exchange.paper import KNOWN_RULES, PaperConfig, PaperExchange, derived_rules
+from portfolio_launcher.exchange.paper.book import OrderState
 
 from .builders import SYM, candle, config, limit, market, ready
 
@@ -174,3 +176,25 @@ async def test_spot_round_trip_books_cost_and_proceeds() -> None:
     fee = 110.0 * 0.0002
     assert ex.free_margin() == pytest.approx(150.0 + 10.0 - 0.1 - fee)
     assert ex.equity() == pytest.approx(ex.free_margin())
+
+
+def test_an_orders_frozen_view_carries_each_field_by_name() -> None:
+    # `to_order` passes the fields by position: each must land in the field of its name.
+    state = OrderState(
+        seq=7,
+        order_id="P7",
+        client_order_id="c7",
+        symbol=SYM,
+        side=Side.SELL,
+        order_type=OrderType.LIMIT,
+        quantity=1.5,
+        price=101.0,
+        reduce_only=True,
+        status=OrderStatus.FILLED,
+        created_at=123,
+        filled_qty=1.25,
+        avg_fill_price=100.5,
+    )
+    view = state.to_order()
+    for f in dataclasses.fields(view):
+        assert getattr(view, f.name) == getattr(state, f.name), f.name

@@ -206,3 +206,27 @@ async def test_snapshot_restore_gives_the_same_future(
         await restored.step(op)
     assert restored.fills == original.fills
     assert restored.ex.snapshot() == original.ex.snapshot()
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(setup=settings_st, program=programs)
+async def test_the_cached_quiet_range_is_always_the_fresh_one(
+    setup: tuple[float, MarginMode, float | None, float], program: list[tuple[object, ...]]
+) -> None:
+    # The engine caches a symbol's quiet range until its orders, position or settings change;
+    # a change that forgot to drop it would show here as a stale range.
+    r = await make(setup)
+    engine = r.ex._engine
+    inner = r.handler
+
+    async def checking(fill: Fill) -> None:
+        assert engine.quiet_range(SYM) == engine._quiet_range(SYM)
+        await inner(fill)
+        assert engine.quiet_range(SYM) == engine._quiet_range(SYM)
+
+    r.ex.set_fill_handler(SYM, checking)
+    for op in program:
+        await r.step(op)
+        assert engine.quiet_range(SYM) == engine._quiet_range(SYM)
+        fixed = engine.fixed_range(SYM)
+        assert fixed is None or fixed == engine._quiet_range(SYM)

@@ -231,6 +231,10 @@ def _share_out(
     # A bot pools only when it has a stake to give from, so every contributor's stake is > 0.
     rates = {i: pooled.get(i, 0.0) / stakes[i] if stakes[i] > 0 else 0.0 for i in ids}
     total = sum(rates.values())
+    if total <= 0:
+        # Every rate underflowed to zero (a pool of a few subnormal amounts): each bot keeps
+        # what it pooled, which sums to the pool.
+        return {i: pooled.get(i, 0.0) for i in ids}
     return {i: pool * rates[i] / total for i in ids}
 
 

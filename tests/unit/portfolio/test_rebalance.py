@@ -88,6 +88,18 @@ def test_performance_sharing_by_return_on_stake() -> None:
     assert plan.equity_after["c"] == 80.0  # 100 - 20: the loss stays with c
 
 
+def test_performance_sharing_of_a_subnormal_pool_does_not_divide_by_zero() -> None:
+    # 5e-324 on a stake of 500 is a rate that underflows to 0.0 for every bot: each keeps
+    # what it pooled (found by the ledger property test).
+    led = two_bots(BotLedger("a", 500.0, realized=5e-324), BotLedger("b", 500.0))
+    plan = plan_rebalance(
+        led, {"a": 0.5, "b": 0.5}, profit_sharing=PERF, realized_since_last={"a": 5e-324}
+    )
+    assert plan.pooled == {"a": 5e-324, "b": 0.0}
+    assert plan.shared == plan.pooled
+    assert plan.apply(led).invariant_holds()
+
+
 def test_profit_backing_exposure_is_shared_later() -> None:
     # a made 100, but 560 of its 600 equity backs a position: only its free 40 pools now, and
     # the other 60 is returned in `unshared` for the next rebalance.

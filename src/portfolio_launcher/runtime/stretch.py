@@ -229,6 +229,8 @@ class QuietStretches:
         self._slot_of_key = [self._key_of.index(k) for k in range(len(self._symbols))]
         self._key_index = np.array(self._key_of, dtype=np.int64)
         self._bot_ids = tuple(s.bot_id for s in slots)
+        # Each symbol's marks: the closes' row of its first bot.
+        self._mark_rows = {s: self._slot_of_key[k] for k, s in enumerate(self._symbols)}
         self._key_intervals = [slots[i].runner.setup.interval for i in self._slot_of_key]
         self._windows = [s.runner.setup.params.window_size for s in slots]
         self._grid = _Grid(self._columns, interval_ms)
@@ -355,7 +357,6 @@ class QuietStretches:
         closes, unrealized, pnl, pnl_sum = _stretch_rows(
             self._grid.close, self._key_index, at, steps, books
         )
-        marks = {s: closes[self._slot_of_key[k]] for k, s in enumerate(self._symbols)}
         return StretchFigures(
             bot_ids=self._bot_ids,
             times=open_times + self._length,
@@ -366,7 +367,7 @@ class QuietStretches:
             unrealized=unrealized,
             pnl=pnl,
             pnl_sum=pnl_sum,
-            account_equity=self._paper.equity_path(marks, steps),
+            account_equity=self._paper.equity_path(closes, self._mark_rows),
         )
 
     def _apply(self, at: int, figures: StretchFigures, candles: int, serviced: int) -> None:

@@ -8,6 +8,7 @@ from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
+from numba import njit
 
 from portfolio_launcher.core.account import Balance, Category, MarginMode
 from portfolio_launcher.core.errors import (
@@ -61,6 +62,23 @@ class QuietBounds(NamedTuple):
     high: float
     after: int
     until: int
+
+
+@njit("float64[::1](float64, float64[::1], float64[::1], float64[:, ::1], int64[::1])", cache=True)
+def _equity_rows(  # pragma: no cover - compiled
+    wallet: float, sizes: F64, entries: F64, closes: F64, row_of: npt.NDArray[np.int64]
+) -> F64:
+    """`wallet + sum(size * (mark - entry))` at each column of `closes`, the positions added
+    in order from zero, position p marked at row `row_of[p]` (`PaperExchange.equity_path`)."""
+    steps = closes.shape[1]
+    unrealized = np.zeros(steps)
+    for p in range(sizes.shape[0]):
+        for j in range(steps):
+            unrealized[j] += sizes[p] * (closes[row_of[p], j] - entries[p])
+    out = np.empty(steps)
+    for j in range(steps):
+        out[j] = wallet + unrealized[j]
+    return out
 
 
 class PaperExchange:
@@ -333,28 +351,30 @@ class PaperExchange:
         """Candles kept per symbol for `fetch_ohlcv`."""
         return self._config.history_limit
 
-    def equity_path(self, marks: Mapping[str, F64], steps: int) -> F64:
-        """`equity()` at each of `steps` sets of marks (`marks[symbol][j]`; other symbols at
-        their last price), with the same operations in the same order."""
-        # The open positions (a flat book's `unrealized` is 0.0, and x + 0.0 is x), in order.
-        books: list[PositionBook] = []
-        rows: list[F64] = []
+    def equity_path(self, closes: F64, rows: Mapping[str, int]) -> F64:
+        """`equity()` at each step (column) of `closes` when each symbol of `rows` is marked at
+        its row there (other symbols at their last price), with the same operations in the
+        same order: the wallet plus each open position's `size * (mark - entry)`, in book order
+        (a flat book's `unrealized` is 0.0, and x + 0.0 is x)."""
+        sizes: list[float] = []
+        entries: list[float] = []
+        row_of: list[int] = []
         for b in self._engine.account.books():
             if b.size != 0.0:
-                mark = marks.get(b.symbol)
-                if mark is None:
-                    return self._equity_path_by_book(marks, steps)
-                books.append(b)
-                rows.append(mark)
-        unrealized = np.zeros(steps)
-        if books:
-            # size * (mark - entry) of every position in two array operations: the same
-            # operations on each element as one position at a time, for a fraction of the calls.
-            sizes = np.array([b.size for b in books])[:, None]
-            entries = np.array([b.entry for b in books])[:, None]
-            for term in sizes * (np.array(rows) - entries):
-                unrealized += term
-        return self._engine.account.wallet + unrealized
+                row = rows.get(b.symbol)
+                if row is None:
+                    marks = {symbol: closes[r] for symbol, r in rows.items()}
+                    return self._equity_path_by_book(marks, closes.shape[1])
+                sizes.append(b.size)
+                entries.append(b.entry)
+                row_of.append(row)
+        return _equity_rows(
+            self._engine.account.wallet,
+            np.array(sizes, dtype=np.float64),
+            np.array(entries, dtype=np.float64),
+            closes,
+            np.array(row_of, dtype=np.int64),
+        )
 
     def _equity_path_by_book(self, marks: Mapping[str, F64], steps: int) -> F64:
         """`equity_path` one book at a time, when a position has no marks (its PnL stays)."""

@@ -189,7 +189,7 @@ async def backtest(portfolio: LoadedPortfolio, options: BacktestOptions) -> Back
         finally:
             logs.close()
             await replay.close()
-    if not bars.times:
+    if len(bars.times) == 0:
         if ui.messages:
             raise BacktestFailedError("; ".join(ui.messages))
         raise ConfigError("the backtest window holds no candle: check -from, -to and the data")

@@ -8,7 +8,7 @@ bot completes one (its history keeps only the last few, so waiting for the end w
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
@@ -34,57 +34,99 @@ def _running_total(
 
 @dataclass
 class _BotTrace:
-    equity: list[float] = field(default_factory=list)
-    exposure: list[float] = field(default_factory=list)
-    position: list[float] = field(default_factory=list)
     cycles_seen: int = 0
     max_level: int = 0
 
 
+FIRST_CAPACITY = 4096
+"""Bars a recorder makes room for at first; the room doubles as it fills."""
+
+
 class BarRecorder:
-    """Collects per-bar figures and completed cycles; `series()` turns them into arrays."""
+    """Collects per-bar figures and completed cycles; `series()` turns them into arrays.
+
+    The bars are kept as columns of preallocated arrays (row i: the i-th bot of the slots),
+    so a quiet stretch writes its steps as one block per figure instead of a Python float
+    per bot and step."""
 
     def __init__(self, total_balance: float) -> None:
         self._total_balance = total_balance
-        self.times: list[int] = []
-        self.equity: list[float] = []
         self.initial_allocation: dict[str, float] = {}
         self.cycles: list[CycleRow] = []
         self.last_slots: Sequence[BotSlot] = ()
         self._bots: dict[str, _BotTrace] = {}
+        self._ids: tuple[str, ...] = ()
+        self._allocation = np.zeros(0)
+        self._count = 0
+        self._times = np.zeros(0, dtype=np.int64)
+        self._equity = np.zeros(0)
+        self._bot_equity = np.zeros((0, 0))
+        self._exposure = np.zeros((0, 0))
+        self._position = np.zeros((0, 0))
+
+    @property
+    def times(self) -> npt.NDArray[np.int64]:
+        """The bars' market times (a view)."""
+        return self._times[: self._count]
+
+    @property
+    def equity(self) -> npt.NDArray[np.float64]:
+        """The portfolio's equity at each bar (a view)."""
+        return self._equity[: self._count]
+
+    def _room(self, steps: int) -> None:
+        """Capacity for `steps` more bars (doubling, so appends stay O(1) on average)."""
+        need = self._count + steps
+        size = self._times.shape[0]
+        if need <= size:
+            return
+        size = max(need, 2 * size, FIRST_CAPACITY)
+        kept = self._count
+        times = np.zeros(size, dtype=np.int64)
+        times[:kept] = self._times[:kept]
+        self._times = times
+        equity = np.zeros(size)
+        equity[:kept] = self._equity[:kept]
+        self._equity = equity
+        bots = len(self._ids)
+        for name in ("_bot_equity", "_exposure", "_position"):
+            grown = np.zeros((bots, size))
+            grown[:, :kept] = getattr(self, name)[:, :kept]
+            setattr(self, name, grown)
 
     def observe(
         self, market_time: int, slots: Sequence[BotSlot], allocated: Mapping[str, float]
     ) -> None:
         """Sample one step (called once per step, in market-time order)."""
-        if self.times and self.times[-1] == market_time:
+        if self._count and int(self._times[self._count - 1]) == market_time:
             # The engine's last call at the end of the stream repeats the final step.
-            self.times.pop()
-            self.equity.pop()
-            for trace in self._bots.values():
-                trace.equity.pop()
-                trace.exposure.pop()
-                trace.position.pop()
+            self._count -= 1
         self.last_slots = slots
         if not self.initial_allocation:
             self.initial_allocation = {s.bot_id: allocated.get(s.bot_id, 0.0) for s in slots}
-        self.times.append(market_time)
+            self._ids = tuple(s.bot_id for s in slots)
+            self._allocation = np.array([self.initial_allocation[b] for b in self._ids])
+            self._bots = {b: _BotTrace() for b in self._ids}
+            empty = np.zeros((len(self._ids), self._times.shape[0]))
+            self._bot_equity, self._exposure, self._position = empty, empty.copy(), empty.copy()
+        self._room(1)
+        n = self._count
+        self._times[n] = market_time
         total = self._total_balance
         initial = self.initial_allocation
-        for slot in slots:
+        bot_equity, exposure, position = self._bot_equity, self._exposure, self._position
+        for i, slot in enumerate(slots):
             runner = slot.runner
             bot_id = runner.bot_id
-            found = self._bots.get(bot_id)  # not setdefault: no trace made per call
-            trace = found if found is not None else self._bots.setdefault(bot_id, _BotTrace())
             pnl = runner.pnl
             total += pnl
-            book = runner.book
-            quantity = book.quantity
-            trace.equity.append(initial[bot_id] + pnl)
-            trace.exposure.append(abs(quantity) * runner.mark)
-            trace.position.append(quantity)
-            self._track(slot, trace)
-        self.equity.append(total)
+            quantity = runner.book.quantity
+            bot_equity[i, n] = initial[bot_id] + pnl
+            exposure[i, n] = abs(quantity) * runner.mark
+            position[i, n] = quantity
+            self._track(slot, self._bots[bot_id])
+        self._equity[n] = total
+        self._count = n + 1
 
     def _track(self, slot: BotSlot, trace: _BotTrace) -> None:
         """The highest level reached and the cycles completed since the last look."""
@@ -125,21 +167,18 @@ class BarRecorder:
         if steps <= 0:
             return
         slots = self.last_slots
-        assert tuple(s.bot_id for s in slots) == figures.bot_ids
+        assert self._ids == figures.bot_ids == tuple(s.bot_id for s in slots)
         for slot in slots:
             self._track(slot, self._bots[slot.bot_id])
-        self.times.extend(figures.times[:steps].tolist())
+        self._room(steps)
+        n, end = self._count, self._count + steps
         pnl = figures.pnl[:, :steps]
-        total = _running_total(self._total_balance, pnl)
-        allocation = np.array([self.initial_allocation[b] for b in figures.bot_ids])
-        equity = (allocation[:, None] + pnl).tolist()
-        exposure = (np.abs(figures.quantity)[:, None] * figures.closes[:, :steps]).tolist()
-        for i, bot_id in enumerate(figures.bot_ids):
-            trace = self._bots[bot_id]
-            trace.equity.extend(equity[i])
-            trace.exposure.extend(exposure[i])
-            trace.position.extend([float(figures.quantity[i])] * steps)
-        self.equity.extend(total.tolist())
+        self._times[n:end] = figures.times[:steps]
+        self._equity[n:end] = _running_total(self._total_balance, pnl)
+        self._bot_equity[:, n:end] = self._allocation[:, None] + pnl
+        self._exposure[:, n:end] = np.abs(figures.quantity)[:, None] * figures.closes[:, :steps]
+        self._position[:, n:end] = figures.quantity[:, None]
+        self._count = end
 
     def max_level(self, bot_id: str) -> int:
         """The highest DCA level the bot reached."""
@@ -173,11 +212,12 @@ class BarRecorder:
 
     def series(self) -> dict[str, BotSeries]:
         """Each bot's bars as arrays."""
+        n = self._count
         return {
             bot_id: BotSeries(
-                equity=np.asarray(t.equity, dtype=np.float64),
-                exposure=np.asarray(t.exposure, dtype=np.float64),
-                position=np.asarray(t.position, dtype=np.float64),
+                equity=self._bot_equity[i, :n].copy(),
+                exposure=self._exposure[i, :n].copy(),
+                position=self._position[i, :n].copy(),
             )
-            for bot_id, t in self._bots.items()
+            for i, bot_id in enumerate(self._ids)
         }

@@ -297,7 +297,8 @@ class BotRunner:
                 return
             fill = uncovered
         self._book_fill(fill)
-        if parse_id(fill.client_order_id, self.bot_id) is None and self.book.quantity == 0.0:
+        # The id is parsed only for a flat book: the rare case, and both tests are pure.
+        if self.book.quantity == 0.0 and parse_id(fill.client_order_id, self.bot_id) is None:
             # Not the bot's own order, and the position is gone: a liquidation or manual close.
             if self.flatten(fill.time, f"closed at the exchange ({fill.client_order_id})"):
                 self._recorder.alert(

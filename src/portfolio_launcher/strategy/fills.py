@@ -269,14 +269,17 @@ def acknowledge_placed(state: BotState, client_order_ids: Collection[str]) -> Bo
     together once all are sent (the flag is only kept, never read while sending), instead of
     copying the whole state once per order."""
     wanted = set(client_order_ids)
-    if not wanted or not any(o.client_order_id in wanted for o in state.orders):
+    if not wanted:
         return state
-    return evolve(
-        state,
-        orders=tuple(
-            evolve(o, acknowledged=True) if o.client_order_id in wanted else o for o in state.orders
-        ),
-    )
+    orders: list[OrderRecord] = []
+    found = False
+    for o in state.orders:  # one pass, no generators: this runs for every batch a bot sends
+        if o.client_order_id in wanted:
+            orders.append(evolve(o, acknowledged=True))
+            found = True
+        else:
+            orders.append(o)
+    return evolve(state, orders=tuple(orders)) if found else state
 
 
 def forget_order(state: BotState, client_order_id: str) -> BotState:

@@ -26,8 +26,8 @@ from portfolio_launcher.runtime.view import PortfolioBook
 from portfolio_launcher.strategy.state import OrderRecord
 
 RefusalListener = Callable[[str, RiskVerdict], None]
-_Terms = tuple[Book, tuple[OrderRecord, ...], float, tuple[float, float]]
-"""A bot's book, orders and mark, and the terms `_terms` computed from them."""
+_Terms = tuple[Book, tuple[OrderRecord, ...], float, float, float]
+"""A bot's book, orders and mark, and its notional (position and adding orders) and PnL."""
 
 
 def adding_notional(runner: BotRunner, exclude: str) -> float:
@@ -71,18 +71,6 @@ class PortfolioRiskGate:
         self.refusals = 0
         self._cache: dict[str, _Terms] = {}
 
-    def _terms(self, runner: BotRunner) -> tuple[float, float]:
-        """Another bot's (position + adding notional, PnL): the same values the sums would
-        compute, kept until its book, orders or mark change (all immutable or plain floats), so
-        an order of one bot does not walk every other bot's orders again."""
-        book, orders, mark = runner.book, runner.position_state.orders, runner.mark
-        cached = self._cache.get(runner.bot_id)
-        if cached is not None and cached[0] is book and cached[1] is orders and cached[2] == mark:
-            return cached[3]
-        terms = (book.notional(mark) + adding_notional(runner, ""), runner.pnl)
-        self._cache[runner.bot_id] = (book, orders, mark, terms)
-        return terms
-
     def review(self, check: OrderCheck) -> RiskVerdict:
         """Accept or refuse one order of one bot."""
         req = check.request
@@ -102,17 +90,26 @@ class PortfolioRiskGate:
         realized_unrealized = 0.0
         ordering: BotRunner | None = None
         position = resting = 0.0
+        bot_id, cache = check.bot_id, self._cache
         for runner in self._runners:
-            if runner.bot_id == check.bot_id:
+            if runner.bot_id == bot_id:
                 ordering = runner
                 position = runner.book.notional(runner.mark)
                 resting = adding_notional(runner, exclude)
                 total += position + resting
                 realized_unrealized += runner.pnl
-            else:
-                notional, pnl = self._terms(runner)
-                total += notional
-                realized_unrealized += pnl
+                continue
+            # Another bot's (position + adding notional, PnL): the same values the sums would
+            # compute, kept until its book, orders or mark change (all immutable or plain
+            # floats), so an order of one bot does not walk every other bot's orders again.
+            book, orders, mark = runner.book, runner.position_state.orders, runner.mark
+            terms = cache.get(runner.bot_id)
+            if terms is None or terms[0] is not book or terms[1] is not orders or terms[2] != mark:
+                notional = book.notional(mark) + adding_notional(runner, "")
+                terms = (book, orders, mark, notional, runner.pnl)
+                cache[runner.bot_id] = terms
+            total += terms[3]
+            realized_unrealized += terms[4]
         assert ordering is not None, f"unknown bot {check.bot_id}"
         view = ExposureView(
             equity=self._book.total_balance + realized_unrealized,

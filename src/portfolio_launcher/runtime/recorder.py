@@ -83,8 +83,8 @@ class StepRecorder:
         if self._listener is not None:
             self._listener(
                 bot_id,
-                logging.INFO,
-                f"fill: {fill.side.value} {fill.quantity:g} {fill.symbol} @ {fill.price:g} "
+                _INFO,
+                f"fill: {fill.side} {fill.quantity:g} {fill.symbol} @ {fill.price:g} "
                 f"fee {fill.fee:.6g} [{fill.client_order_id}]",
             )
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import logging
 
-from portfolio_launcher.core.orders import OrderRequest, OrderType, Side
+from portfolio_launcher.core.orders import Fill, Liquidity, OrderRequest, OrderType, Side
 from portfolio_launcher.runtime.recorder import StepRecorder
-from portfolio_launcher.store.protocol import OrderEvent
+from portfolio_launcher.store.protocol import FillRecord, LedgerEntry, OrderEvent
 
 
 def test_an_order_event_holds_plain_strings_and_is_logged() -> None:
@@ -31,3 +31,13 @@ def test_an_order_event_holds_plain_strings_and_is_logged() -> None:
         ),
     ]
     assert recorder.dirty_bots == {"b1"}
+
+
+def test_a_fill_is_recorded_with_its_fee_and_logged() -> None:
+    lines: list[tuple[str, int, str]] = []
+    recorder = StepRecorder(lambda *line: lines.append(line))
+    fill = Fill("b1-1-B0-1", "o1", "XUSDT", Side.BUY, 100.0, 0.5, 0.03, Liquidity.TAKER, 7)
+    recorder.fill("b1", fill)
+    assert recorder.fills == [FillRecord("b1", fill)]
+    assert recorder.ledger == [LedgerEntry("b1", "fee", -0.03, 7)]
+    assert lines == [("b1", logging.INFO, "fill: buy 0.5 XUSDT @ 100 fee 0.03 [b1-1-B0-1]")]

@@ -19,6 +19,8 @@ _REL_EPS = 1e-15
 _MULTIPLE_TOLERANCE = 1e-9
 """`is_step_multiple`: how far from a whole number of steps (in steps) still counts."""
 _MAX_EXACT = 2**53
+_HALF_EXACT = 2.0**51
+"""Below this many steps every half step is a float: `round_price` to nearest needs no Decimal."""
 
 
 class PriceRounding(Enum):
@@ -61,8 +63,16 @@ def round_price(price: float, tick: float, mode: PriceRounding = PriceRounding.N
         return ceil_to_step(price, tick)
     if mode is PriceRounding.DOWN:
         return floor_to_step(price, tick)
-    n = Decimal(repr(price / tick)).quantize(Decimal(1), rounding=ROUND_HALF_EVEN)
-    return _snap(int(n), tick)
+    x = price / tick
+    if -_HALF_EXACT < x < _HALF_EXACT:  # NaN and infinities take the Decimal path
+        n = round(x)
+        if abs(x - n) != 0.5:
+            # Not a tie: the shortest decimal form of x rounds to the same integer, since
+            # every half-integer below 2**51 is a float, and a decimal form on the other side
+            # of one (or on it) would read back as that float, not x.
+            return _snap(n, tick)
+    d = Decimal(repr(x)).quantize(Decimal(1), rounding=ROUND_HALF_EVEN)
+    return _snap(int(d), tick)
 
 
 def is_step_multiple(value: float, step: float) -> bool:

@@ -16,8 +16,9 @@ Definitions (portfolio.md, Accounting):
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
+from portfolio_launcher.core.records import evolve
 from portfolio_launcher.portfolio.book import Book
 
 INVARIANT_RTOL = 1e-9
@@ -56,7 +57,7 @@ class BotLedger:
 
     def with_allocated(self, allocated: float) -> BotLedger:
         """The same bot with another allocation (a transfer; PnL untouched)."""
-        return replace(self, allocated=allocated)
+        return evolve(self, allocated=allocated)
 
 
 def ledger_from_book(
@@ -157,7 +158,8 @@ class PortfolioLedger:
 
     def with_bots(self, bots: Iterable[BotLedger]) -> PortfolioLedger:
         """Replace the bots' ledgers (PnL updates after fills; cash untouched)."""
-        return replace(self, bots=tuple(bots))
+        # What `replace` makes (its `__post_init__` check included), without gathering fields.
+        return PortfolioLedger(self.total_balance, self.unallocated, tuple(bots))
 
     def with_allocations(
         self, allocated: Mapping[str, float], unallocated: float
@@ -169,4 +171,4 @@ class PortfolioLedger:
         bots = tuple(
             b.with_allocated(allocated[b.bot_id]) if b.bot_id in allocated else b for b in self.bots
         )
-        return replace(self, bots=bots, unallocated=unallocated)
+        return PortfolioLedger(self.total_balance, unallocated, bots)

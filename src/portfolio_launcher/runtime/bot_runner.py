@@ -126,6 +126,10 @@ class BotRunner:
         self._pending_fills: deque[Fill] = deque()
         # Quantity per client order id booked by reconciliation ahead of its trades.
         self._covered: dict[str, float] = {}
+        # `pnl` of `_pnl_book` at `_pnl_mark` (see `pnl`).
+        self._pnl_book: Book | None = None
+        self._pnl_mark = 0.0
+        self._pnl = 0.0
 
     @property
     def state(self) -> BotState:
@@ -149,8 +153,17 @@ class BotRunner:
     @property
     def pnl(self) -> float:
         """Realized (net of fees and funding) plus unrealized PnL at the bot's mark: its equity
-        less its allocation. The one place this sum is made for the portfolio's checks."""
-        return self.book.realized + self.book.unrealized(self.mark)
+        less its allocation. The one place this sum is made for the portfolio's checks.
+
+        Several services read it at each step: it is kept until the book (immutable, replaced
+        on every change) or the mark changes. An equal non-zero mark is the same float, so the
+        kept sum is the one this would compute (a zero mark is not trusted: -0.0 == 0.0)."""
+        book, mark = self.book, self.mark
+        if book is self._pnl_book and mark == self._pnl_mark and mark != 0.0:
+            return self._pnl
+        pnl = book.realized + book.unrealized(mark)
+        self._pnl_book, self._pnl_mark, self._pnl = book, mark, pnl
+        return pnl
 
     @property
     def exchange(self) -> Exchange:
@@ -297,7 +310,8 @@ class BotRunner:
                 return
             fill = uncovered
         self._book_fill(fill)
-        if parse_id(fill.client_order_id, self.bot_id) is None and self.book.quantity == 0.0:
+        # The id is parsed only for a flat book: the rare case, and both tests are pure.
+        if self.book.quantity == 0.0 and parse_id(fill.client_order_id, self.bot_id) is None:
             # Not the bot's own order, and the position is gone: a liquidation or manual close.
             if self.flatten(fill.time, f"closed at the exchange ({fill.client_order_id})"):
                 self._recorder.alert(

@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from portfolio_launcher.core.orders import OrderType, Side
 from portfolio_launcher.portfolio.book import Book
 from portfolio_launcher.portfolio.risk import (
+    ACCEPT,
     ExposureView,
     OrderExposure,
     RiskLimits,
@@ -25,18 +26,25 @@ from portfolio_launcher.runtime.view import PortfolioBook
 from portfolio_launcher.strategy.state import OrderRecord
 
 RefusalListener = Callable[[str, RiskVerdict], None]
-_TermsKey = tuple[Book, tuple[OrderRecord, ...], float]
+_Terms = tuple[Book, tuple[OrderRecord, ...], float, float, float]
+"""A bot's book, orders and mark, and its notional (position and adding orders) and PnL."""
 
 
 def adding_notional(runner: BotRunner, exclude: str) -> float:
     """Notional of the bot's open orders that would add exposure (long only: buys), at their
     limit price or, for a market order in flight, the mark."""
     total = 0.0
+    buy, limit, mark = Side.BUY, OrderType.LIMIT, runner.mark
     for o in runner.position_state.orders:
-        if o.client_order_id == exclude or o.side is not Side.BUY:
+        if o.side is not buy or o.client_order_id == exclude:
             continue
-        price = o.price if o.order_type is OrderType.LIMIT and o.price else runner.mark
-        total += o.remaining * price
+        price = o.price if o.order_type is limit and o.price else mark
+        # `o.remaining` inlined (max(0.0, quantity - filled)): this runs for every order of
+        # every bot at each review.
+        remaining = o.quantity - o.filled
+        if not remaining > 0.0:
+            remaining = 0.0
+        total += remaining * price
     return total
 
 
@@ -61,49 +69,11 @@ class PortfolioRiskGate:
         self._on_refusal = on_refusal
         self._episodes: set[tuple[str, str]] = set()
         self.refusals = 0
-        self._cache: dict[str, tuple[_TermsKey, tuple[float, float]]] = {}
-
-    def _terms(self, runner: BotRunner) -> tuple[float, float]:
-        """Another bot's (position + adding notional, PnL): the same values the sums would
-        compute, kept until its book, orders or mark change (all immutable or plain floats), so
-        an order of one bot does not walk every other bot's orders again."""
-        key = (runner.book, runner.position_state.orders, runner.mark)
-        cached = self._cache.get(runner.bot_id)
-        if cached is not None:
-            (book, orders, mark), terms = cached
-            if book is key[0] and orders is key[1] and mark == key[2]:
-                return terms
-        terms = (runner.book.notional(runner.mark) + adding_notional(runner, ""), runner.pnl)
-        self._cache[runner.bot_id] = (key, terms)
-        return terms
+        self._cache: dict[str, _Terms] = {}
 
     def review(self, check: OrderCheck) -> RiskVerdict:
         """Accept or refuse one order of one bot."""
         req = check.request
-        exclude = req.client_order_id
-        total = 0.0
-        realized_unrealized = 0.0
-        ordering: BotRunner | None = None
-        for runner in self._runners:
-            if runner.bot_id == check.bot_id:
-                ordering = runner
-                total += runner.book.notional(runner.mark) + adding_notional(runner, exclude)
-                realized_unrealized += runner.pnl
-            else:
-                notional, pnl = self._terms(runner)
-                total += notional
-                realized_unrealized += pnl
-        assert ordering is not None, f"unknown bot {check.bot_id}"
-        view = ExposureView(
-            equity=self._book.total_balance + realized_unrealized,
-            total_notional=total,
-            bot_margin_used=check.margin_in_use,
-            bot_position_notional=ordering.book.notional(ordering.mark),
-            bot_resting_notional=adding_notional(ordering, exclude),
-            bot_budget=check.budget,
-            halted=self._halted(),
-            entries_blocked=self._blocked(check.bot_id) and not req.reduce_only,
-        )
         order = OrderExposure.of(
             check.bot_id,
             quantity=req.quantity,
@@ -111,13 +81,58 @@ class PortfolioRiskGate:
             leverage=check.leverage,
             reduce_only=req.reduce_only,
         )
+        if order.reduce_only:
+            # `review_order` accepts it before reading the view: the view (every bot's
+            # exposure, all pure reads) is not built for the take profits and closes.
+            return self._accepted(check.bot_id, ACCEPT)
+        exclude = req.client_order_id
+        total = 0.0
+        realized_unrealized = 0.0
+        ordering: BotRunner | None = None
+        position = resting = 0.0
+        bot_id, cache = check.bot_id, self._cache
+        for runner in self._runners:
+            if runner.bot_id == bot_id:
+                ordering = runner
+                position = runner.book.notional(runner.mark)
+                resting = adding_notional(runner, exclude)
+                total += position + resting
+                realized_unrealized += runner.pnl
+                continue
+            # Another bot's (position + adding notional, PnL): the same values the sums would
+            # compute, kept until its book, orders or mark change (all immutable or plain
+            # floats), so an order of one bot does not walk every other bot's orders again.
+            book, orders, mark = runner.book, runner.position_state.orders, runner.mark
+            terms = cache.get(runner.bot_id)
+            if terms is None or terms[0] is not book or terms[1] is not orders or terms[2] != mark:
+                notional = book.notional(mark) + adding_notional(runner, "")
+                terms = (book, orders, mark, notional, runner.pnl)
+                cache[runner.bot_id] = terms
+            total += terms[3]
+            realized_unrealized += terms[4]
+        assert ordering is not None, f"unknown bot {check.bot_id}"
+        view = ExposureView(
+            equity=self._book.total_balance + realized_unrealized,
+            total_notional=total,
+            bot_margin_used=check.margin_in_use,
+            bot_position_notional=position,
+            bot_resting_notional=resting,
+            bot_budget=check.budget,
+            halted=self._halted(),
+            entries_blocked=self._blocked(check.bot_id),
+        )
         verdict = review_order(order, view, self._limits[check.bot_id])
         if verdict.accepted:
-            self._episodes = {e for e in self._episodes if e[0] != check.bot_id}
-            return verdict
+            return self._accepted(check.bot_id, verdict)
         self.refusals += 1
         key = (check.bot_id, verdict.rule)
         if key not in self._episodes:
             self._episodes.add(key)
             self._on_refusal(check.bot_id, verdict)
+        return verdict
+
+    def _accepted(self, bot_id: str, verdict: RiskVerdict) -> RiskVerdict:
+        """An accepted order ends the bot's refusal episodes."""
+        if self._episodes:
+            self._episodes = {e for e in self._episodes if e[0] != bot_id}
         return verdict

@@ -23,6 +23,9 @@ Admit = Callable[[str, str, str, str, int], bool]
 center's cooldown de-duplication (and fan-out to notifiers) here."""
 
 _LEVELS = {"info": logging.INFO, "warning": logging.WARNING, "critical": logging.CRITICAL}
+_INFO, _WARNING = logging.INFO, logging.WARNING
+_ROUTINE = ("placed", "cancelled")
+"""Order statuses logged at INFO; the others (refusals) at WARNING."""
 
 
 class StepRecorder:
@@ -43,19 +46,21 @@ class StepRecorder:
         self, bot_id: str, request: OrderRequest, status: str, time_ms: int, reason: str = ""
     ) -> None:
         """Record an order's placement, refusal or cancellation."""
+        # `str()` of a StrEnum is its value, without the `value` property's descriptor call.
+        side = str(request.side)
         self.orders.append(
             OrderEvent(
-                bot_id=bot_id,
-                client_order_id=request.client_order_id,
-                symbol=request.symbol,
-                side=request.side.value,
-                order_type=request.order_type.value,
-                quantity=request.quantity,
-                price=request.price,
-                reduce_only=request.reduce_only,
-                status=status,
-                market_time_ms=time_ms,
-                reason=reason,
+                bot_id,
+                request.client_order_id,
+                request.symbol,
+                side,
+                str(request.order_type),
+                request.quantity,
+                request.price,
+                request.reduce_only,
+                status,
+                time_ms,
+                reason,
             )
         )
         self.dirty_bots.add(bot_id)
@@ -64,8 +69,8 @@ class StepRecorder:
             why = f" ({reason})" if reason else ""
             self._listener(
                 bot_id,
-                logging.INFO if status in ("placed", "cancelled") else logging.WARNING,
-                f"order {status}: {request.side.value} {request.quantity:g} {request.symbol} @ "
+                _INFO if status in _ROUTINE else _WARNING,
+                f"order {status}: {side} {request.quantity:g} {request.symbol} @ "
                 f"{price} [{request.client_order_id}]{why}",
             )
 
@@ -78,8 +83,8 @@ class StepRecorder:
         if self._listener is not None:
             self._listener(
                 bot_id,
-                logging.INFO,
-                f"fill: {fill.side.value} {fill.quantity:g} {fill.symbol} @ {fill.price:g} "
+                _INFO,
+                f"fill: {fill.side} {fill.quantity:g} {fill.symbol} @ {fill.price:g} "
                 f"fee {fill.fee:.6g} [{fill.client_order_id}]",
             )
 

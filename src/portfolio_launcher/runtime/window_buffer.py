@@ -21,6 +21,9 @@ class WindowBuffer:
         self._data = np.zeros((6, 2 * size), dtype=np.float64)
         self._end = 0
         self._count = 0
+        # The newest candle's open time as a Python int (what `int()` of its stored float gives
+        # for any time below 2**53): read before every append, not worth a numpy index each time.
+        self._last: int | None = None
 
     def __len__(self) -> int:
         return self._count
@@ -28,11 +31,11 @@ class WindowBuffer:
     @property
     def last_time(self) -> int | None:
         """Open time of the newest candle, if any."""
-        return int(self._data[0, self._end - 1]) if self._count else None
+        return self._last
 
     def append(self, candle: Candle) -> None:
         """Add the newest closed candle (a candle not newer than the last one is ignored)."""
-        last = self.last_time
+        last = self._last
         if last is not None and candle.time <= last:
             return
         if self._end == self._data.shape[1]:
@@ -49,6 +52,7 @@ class WindowBuffer:
         )
         self._end += 1
         self._count = min(self._count + 1, self._size)
+        self._last = int(candle.time)
 
     def extend(self, rows: np.ndarray) -> None:
         """Append candles given as (time, open, high, low, close, volume) rows of columns,
@@ -57,6 +61,7 @@ class WindowBuffer:
         if k == 0:
             return
         size = self._size
+        self._last = int(rows[0, -1])
         if k >= size:
             self._data[:, :size] = rows[:, k - size :]
             self._end = self._count = size

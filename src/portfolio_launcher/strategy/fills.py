@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Collection
+from typing import Any
 
 from portfolio_launcher.core.market import InstrumentRules
 from portfolio_launcher.core.orders import Fill, Side
@@ -53,16 +54,17 @@ def snap_qty(value: float, rules: InstrumentRules) -> float:
     return value
 
 
-def _with_record_fill(state: BotState, fill: Fill, rules: InstrumentRules) -> BotState:
-    record = state.order(fill.client_order_id)
-    if record is None:
-        return state
+def _orders_after_fill(
+    state: BotState, record: OrderRecord, fill: Fill, rules: InstrumentRules
+) -> tuple[OrderRecord, ...]:
+    """The state's order records after `fill` of the recorded order `record`: dropped when
+    fully filled, else moved to the end with its filled quantity."""
     filled = snap_qty(record.filled + fill.quantity, rules)
-    others = tuple(o for o in state.orders if o.client_order_id != fill.client_order_id)
+    cid = fill.client_order_id
+    others = tuple(o for o in state.orders if o.client_order_id != cid)
     if filled >= record.quantity - qty_tolerance(rules):
-        return evolve(state, orders=others)
-    updated = evolve(record, filled=filled)
-    return evolve(state, orders=(*others, updated))
+        return others
+    return (*others, evolve(record, filled=filled))
 
 
 def replan_tp(state: BotState, params: StrategyParams, rules: InstrumentRules) -> BotState:
@@ -93,6 +95,7 @@ def _plan_ladder(
 
 def _apply_buy(
     state: BotState,
+    changes: dict[str, Any],
     *,
     fill: Fill,
     role: OrderRole,
@@ -100,10 +103,18 @@ def _apply_buy(
     params: StrategyParams,
     rules: InstrumentRules,
 ) -> BotState:
+    """`state` with `changes` (the fill's record and fees, which none of the position's
+    fields below depend on) and the entry applied, the take profit replanned: one copy."""
     quantity = snap_qty(state.quantity + fill.quantity, rules)
     average = (state.quantity * state.average + fill.quantity * fill.price) / quantity
     started = state.cycle_started if state.in_position else fill.time
-    new = evolve(
+    if role is OrderRole.BASE and params.safety_orders is SafetyOrders.LADDER and not state.ladder:
+        # `_plan_ladder` reads only the view, which the fill does not change.
+        changes["ladder"] = _plan_ladder(state, params, rules, fill.price)
+    # `replan_tp` of the new position, inlined so the state is copied once.
+    view_tp = state.view.tp_percent
+    percent = view_tp if view_tp is not None else params.tp_percent
+    return evolve(
         state,
         quantity=quantity,
         average=average,
@@ -111,10 +122,10 @@ def _apply_buy(
         level=max(state.level, level),
         bought_quantity=snap_qty(state.bought_quantity + fill.quantity, rules),
         cycle_started=started,
+        tp_plan=plan_levels(params, rules, average, quantity, percent),
+        tp_revision=state.tp_revision + 1,
+        **changes,
     )
-    if role is OrderRole.BASE and params.safety_orders is SafetyOrders.LADDER and not state.ladder:
-        new = evolve(new, ladder=_plan_ladder(new, params, rules, fill.price))
-    return replan_tp(new, params, rules)
 
 
 def _end_cycle(state: BotState, time: int, reason: str, params: StrategyParams) -> BotState:
@@ -198,11 +209,18 @@ def apply_fill(
         return state
     record = state.order(fill.client_order_id)
     role = record.role if record is not None else parsed.role
-    new = _with_record_fill(state, fill, rules)
-    new = evolve(new, fees=new.fees + fill.fee, cycle_fees=new.cycle_fees + fill.fee)
+    changes: dict[str, Any] = {
+        "fees": state.fees + fill.fee,
+        "cycle_fees": state.cycle_fees + fill.fee,
+    }
+    if record is not None:
+        changes["orders"] = _orders_after_fill(state, record, fill, rules)
     if fill.side is Side.BUY:
         level = parsed.index if parsed.cycle == state.cycle and role.is_entry else 0
-        return _apply_buy(new, fill=fill, role=role, level=level, params=params, rules=rules)
+        return _apply_buy(
+            state, changes, fill=fill, role=role, level=level, params=params, rules=rules
+        )
+    new = evolve(state, **changes)
     return _apply_sell(new, fill=fill, record=record, role=role, params=params, rules=rules)
 
 
@@ -251,14 +269,17 @@ def acknowledge_placed(state: BotState, client_order_ids: Collection[str]) -> Bo
     together once all are sent (the flag is only kept, never read while sending), instead of
     copying the whole state once per order."""
     wanted = set(client_order_ids)
-    if not wanted or not any(o.client_order_id in wanted for o in state.orders):
+    if not wanted:
         return state
-    return evolve(
-        state,
-        orders=tuple(
-            evolve(o, acknowledged=True) if o.client_order_id in wanted else o for o in state.orders
-        ),
-    )
+    orders: list[OrderRecord] = []
+    found = False
+    for o in state.orders:  # one pass, no generators: this runs for every batch a bot sends
+        if o.client_order_id in wanted:
+            orders.append(evolve(o, acknowledged=True))
+            found = True
+        else:
+            orders.append(o)
+    return evolve(state, orders=tuple(orders)) if found else state
 
 
 def forget_order(state: BotState, client_order_id: str) -> BotState:

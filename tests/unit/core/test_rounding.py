@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 
 import pytest
 from hypothesis import given
@@ -107,3 +107,28 @@ def test_is_step_multiple_agrees_with_decimal_anywhere(value: float, step: float
 def test_snapping_gives_the_decimal_product(n: int, step: float) -> None:
     """Below 2**53 the float division, above it Decimal: the same float either way."""
     assert _snap(n, step) == decimal_snap(n, step)
+
+
+def _nearest_by_decimal(price: float, tick: float) -> float:
+    """`round_price` to nearest as it was written first: the quotient's decimal form, half even."""
+    n = Decimal(repr(price / tick)).quantize(Decimal(1), rounding=ROUND_HALF_EVEN)
+    return _snap(int(n), tick)
+
+
+@given(
+    count=st.one_of(
+        st.floats(min_value=-1e17, max_value=1e17, allow_nan=False),
+        st.integers(-(2**53), 2**53).map(lambda n: n + 0.5),
+        st.integers(-(10**12), 10**12).map(lambda n: n + 1e-10),
+    ),
+    step=STEPS,
+)
+def test_nearest_agrees_with_decimal(count: float, step: float) -> None:
+    """The float fast path (no tie, below 2**51 steps) gives what the decimal form gives."""
+    price = count * step
+    assert round_price(price, step) == _nearest_by_decimal(price, step)
+
+
+def test_nearest_ties_and_huge_quotients_take_the_decimal_path() -> None:
+    for count in (0.5, 1.5, 2.5, -2.5, 2.0**51 + 0.5, 2.0**52 + 1.0, 1.2345678901234567e25):
+        assert round_price(count, 1.0) == _nearest_by_decimal(count, 1.0)

@@ -38,6 +38,7 @@ def _field_names(cls: type) -> tuple[str, ...]:
     return tuple(f.name for f in fields)
 
 
+@cache
 def _copier(cls: type) -> Callable[[Any, dict[str, Any]], Any]:
     """The class's copy function, generated once (as `dataclasses` generates `__init__`): one
     straight-line test and slot store per field, no loop and no `getattr` call per field."""
@@ -55,7 +56,6 @@ def _copier(cls: type) -> Callable[[Any, dict[str, Any]], Any]:
     namespace: dict[str, Any] = {"_new": _new, "_set": _set, "_unknown": _unknown, "cls": cls}
     exec("\n".join(lines), namespace)  # field names are identifiers
     copy: Callable[[Any, dict[str, Any]], Any] = namespace["copy"]
-    _COPIERS[cls] = copy
     return copy
 
 
@@ -64,12 +64,9 @@ def _unknown(cls: type, changes: dict[str, Any]) -> None:
     raise TypeError(f"{cls.__name__} has no field {', '.join(unknown)}")
 
 
-_COPIERS: dict[type, Callable[[Any, dict[str, Any]], Any]] = {}
-
-
 def evolve(record: R, /, **changes: Any) -> R:
     """A copy of `record` with `changes` applied: what `dataclasses.replace` returns."""
     cls = type(record)
-    copy = _COPIERS.get(cls) or _copier(cls)
+    copy = _copier(cls)  # type: ignore[arg-type]  # a class is hashable
     new: R = copy(record, changes)
     return new

@@ -9,15 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
-import numpy.typing as npt
-from numba import njit
-
 from portfolio_launcher.core.orders import Fill, Side
 from portfolio_launcher.core.records import evolve
 
 _EPS = 1e-12
-F64 = npt.NDArray[np.float64]
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,18 +91,3 @@ class Book:
             funding=float(data["funding"]),
             fills=int(data["fills"]),
         )
-
-
-@njit("float64[:, ::1](float64[::1], float64[::1], float64[:, ::1])", cache=True)
-def unrealized_rows(quantity: F64, average: F64, marks: F64) -> F64:  # pragma: no cover
-    """`Book.unrealized` of many books at once: row i is book i (its `quantity[i]` and
-    `average[i]`) at each of its `marks[i]`, with the same operations (0.0 for a flat book).
-    Compiled: a backtest's quiet stretch asks it for a few steps of every bot, thousands of
-    times."""
-    bots, steps = marks.shape
-    out = np.empty((bots, steps))
-    for i in range(bots):
-        q = quantity[i]
-        for j in range(steps):
-            out[i, j] = q * (marks[i, j] - average[i]) if q != 0.0 else 0.0
-    return out

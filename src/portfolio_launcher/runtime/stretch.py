@@ -29,7 +29,7 @@ from numba import njit
 from portfolio_launcher.exchange.paper.exchange import PaperExchange, QuietBounds
 from portfolio_launcher.feeds.columns import CandleColumns
 from portfolio_launcher.feeds.protocol import Subscription
-from portfolio_launcher.portfolio.book import unrealized_rows
+from portfolio_launcher.portfolio.book_rows import unrealized_rows
 from portfolio_launcher.runtime.engine import StretchEnd
 from portfolio_launcher.runtime.slots import BotSlot, Lifecycle
 

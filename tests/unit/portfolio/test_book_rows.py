@@ -6,7 +6,8 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from portfolio_launcher.portfolio.book import Book, unrealized_rows
+from portfolio_launcher.portfolio.book import Book
+from portfolio_launcher.portfolio.book_rows import unrealized_rows
 
 finite = st.floats(-1e6, 1e6, allow_nan=False)
 books = st.lists(

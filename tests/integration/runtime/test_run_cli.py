@@ -141,9 +141,9 @@ def test_sigterm_is_a_graceful_exit_0(tmp_path: Path) -> None:
     assert ended, "the run was recorded"
 
 
-def _history_nonempty(folder: Path) -> bool:
+def _history_nonempty(folder: Path, state: str = "portfolio_state") -> bool:
     try:
-        return bool(_history(folder)[0])
+        return bool(_history(folder, state)[0])
     except sqlite3.Error:
         return False
 
@@ -186,14 +186,21 @@ def test_crash_and_restart_gives_the_same_history(
     took = time.monotonic() - began
     assert done.returncode == 0, done.stderr
 
-    # Three kills at random moments within the span an uninterrupted run takes, each after some
-    # progress was committed, then a run that is left to finish.
+    # Up to three kills at random moments, each after the run committed some progress, then a
+    # run that is left to finish. The first comes soon after the progress shows, so that it
+    # lands even when run B goes faster than run A did (a shared machine's load changes); the
+    # others anywhere in half the span an uninterrupted run takes.
     rng = random.Random(5)
     kills = 0
-    for _ in range(3):
+    for attempt in range(3):
         proc = _start(b, *args[2:], portfolio=portfolio)
         try:
-            proc.communicate(timeout=rng.uniform(0.4, 0.9) * took)
+            deadline = time.monotonic() + 60
+            while not _history_nonempty(b, state) and proc.poll() is None:
+                assert time.monotonic() < deadline, "run B never committed a step"
+                time.sleep(0.02)
+            span = 0.05 if attempt == 0 else 0.5
+            proc.communicate(timeout=rng.uniform(0.0, span) * took)
         except subprocess.TimeoutExpired:
             proc.send_signal(signal.SIGKILL)
             proc.communicate()

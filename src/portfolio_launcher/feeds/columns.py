@@ -14,6 +14,14 @@ F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
 
 
+def candle_rows(cols: CandleColumns) -> F64:
+    """Each candle as a row of (open time, open, high, low, close, volume) floats, row-major:
+    a block of candles is one slice (open times are exact in a float64 below 2**53)."""
+    return np.column_stack(
+        (cols.time.astype(np.float64), cols.open, cols.high, cols.low, cols.close, cols.volume)
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class CandleColumns:
     """Candles of one symbol and interval as columns; `time` is the open time in ms."""

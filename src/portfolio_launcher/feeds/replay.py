@@ -10,7 +10,7 @@ import numpy as np
 from portfolio_launcher.core.errors import ConfigError
 from portfolio_launcher.core.intervals import interval_ms
 from portfolio_launcher.core.market import Candle, CandleEvent
-from portfolio_launcher.feeds.columns import CandleColumns, slice_columns
+from portfolio_launcher.feeds.columns import F64, CandleColumns, candle_rows, slice_columns
 from portfolio_launcher.feeds.csv_io import (
     CandleFile,
     CandleProblem,
@@ -43,6 +43,7 @@ class ReplayFeed:
         self._paths = dict(files or {})
         self._pacer = pacer
         self._files: dict[Subscription, CandleFile] = {}
+        self._rows: dict[Subscription, F64] = {}
         self._generation = 0
         self._streams: list[SkippableMerge] = []
 
@@ -87,6 +88,14 @@ class ReplayFeed:
         are applied from them)."""
         return self._file(subscription).columns
 
+    def rows(self, subscription: Subscription) -> F64:
+        """The subscription's candles as rows (`candle_rows`), made once and shared by its
+        streams and a backtest's quiet stretches (read-only)."""
+        rows = self._rows.get(subscription)
+        if rows is None:
+            rows = self._rows[subscription] = candle_rows(self.columns(subscription))
+        return rows
+
     def skip_to(self, time_ms: int) -> None:
         """Every running stream continues with the first events closing at or after
         `time_ms` (the caller has taken the candles before it some other way)."""
@@ -107,6 +116,7 @@ class ReplayFeed:
     async def close(self) -> None:
         """Forget the loaded files."""
         self._files.clear()
+        self._rows.clear()
 
     def _file(self, sub: Subscription) -> CandleFile:
         loaded = self._files.get(sub)
@@ -129,4 +139,4 @@ class ReplayFeed:
         hi = len(cols)
         if end_ms is not None:
             hi = int(np.searchsorted(cols.time, end_ms - length, side="right"))
-        return Cursor(cols, sub.symbol, sub.interval, lo, max(lo, hi))
+        return Cursor(cols, sub.symbol, sub.interval, lo, max(lo, hi), rows=self.rows(sub))

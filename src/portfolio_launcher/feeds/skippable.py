@@ -16,7 +16,7 @@ import numpy as np
 
 from portfolio_launcher.core.intervals import interval_ms
 from portfolio_launcher.core.market import Candle, CandleEvent, candles_from_rows
-from portfolio_launcher.feeds.columns import CandleColumns
+from portfolio_launcher.feeds.columns import F64, CandleColumns
 
 FIRST_CHUNK = 1
 """Candles made at once after a jump: a backtest usually reads one step between two quiet
@@ -28,7 +28,10 @@ CHUNK = 4096
 class Cursor:
     """One subscription's rows `[lo, hi)`, read in order from `next_row`."""
 
-    def __init__(self, cols: CandleColumns, symbol: str, interval: str, lo: int, hi: int) -> None:
+    def __init__(
+        self, cols: CandleColumns, symbol: str, interval: str, lo: int, hi: int, *, rows: F64
+    ) -> None:
+        """`rows` is `candle_rows(cols)`, shared with the caller rather than rebuilt here."""
         self.cols = cols
         self.symbol = symbol
         self.interval = interval
@@ -38,11 +41,9 @@ class Cursor:
         self._chunk_lo = 0
         self._chunk: list[Candle] = []
         self._chunk_size = FIRST_CHUNK
-        # Row-major (time, open, high, low, close, volume): a chunk is one slice and one
-        # `tolist`, which matters when most chunks are a single candle.
-        self._rows = np.column_stack(
-            (cols.time.astype(np.float64), cols.open, cols.high, cols.low, cols.close, cols.volume)
-        )
+        # `candle_rows(cols)`: a chunk is one slice and one `tolist`, which matters when most
+        # chunks are a single candle.
+        self._rows = rows
         # The open times read one at a time as Python ints, without a numpy scalar per read.
         self._times = np.ascontiguousarray(cols.time, dtype=np.int64).data
 

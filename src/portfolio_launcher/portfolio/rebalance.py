@@ -113,7 +113,7 @@ def equity_drift(
     # `max(..., default=0.0)` as a loop (run at every step): the first value, then any greater.
     drift: float | None = None
     for b, e in equities:
-        d = abs(e / equity - float(weights.get(b, 0.0)))
+        d = abs(e / equity - _weight(weights, b))
         if drift is None or d > drift:
             drift = d
     return 0.0 if drift is None else drift

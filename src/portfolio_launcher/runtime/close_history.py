@@ -78,57 +78,39 @@ class CloseHistory:
         differences; a view of the ring when `bot_ids` are all the bots in order), or None
         where it is None."""
         rows = [self._row[b] for b in bot_ids]
-        if not rows:
+        if not rows or not self._same(rows, self._head, self._total, self._count):
             return None
-        first = rows[0]
-        head, total, held = self._head[first], self._total[first], self._count[first]
-        if rows == self._all:
-            # Every bot: three list scans instead of a look-up per bot.
-            aligned = (
-                self._head.count(head) == len(rows)
-                and self._total.count(total) == len(rows)
-                and self._count.count(held) == len(rows)
-            )
-        else:
-            aligned = all(
-                self._head[r] == head and self._total[r] == total and self._count[r] == held
-                for r in rows
-            )
-        if not aligned:
-            return None
-        n = min(held, count + 1)
+        n = min(self._count[rows[0]], count + 1)
         if n < 2:
             return None
-        end = head + self._cap
-        if rows == self._all:
-            return self._logs[:, end - n : end]
-        return self._logs[rows, end - n : end]
+        return self._last_columns(rows, n)
 
     def last_logs(self, bot_ids: Sequence[str], count: int) -> np.ndarray | None:
         """The last `count` log closes of each bot (bots x count; a view of the ring when
         `bot_ids` are all the bots in order) when every bot has taken the same number of
         closes and holds at least `count`; else None."""
         rows = [self._row[b] for b in bot_ids]
-        if not rows:
+        if not rows or not self._same(rows, self._head, self._total):
             return None
-        first = rows[0]
-        head, total = self._head[first], self._total[first]
+        if min(self._count[r] for r in rows) < count:
+            return None
+        return self._last_columns(rows, count)
+
+    def _same(self, rows: list[int], *per_row: list[int]) -> bool:
+        """Whether these rows hold one value in each of the per-row lists (every bot: a count
+        per list instead of a look-up per bot)."""
         if rows == self._all:
-            # Every bot: list scans instead of a look-up per bot, and a view of the ring.
-            if (
-                self._head.count(head) != len(rows)
-                or self._total.count(total) != len(rows)
-                or min(self._count) < count
-            ):
-                return None
-            end = head + self._cap
-            return self._logs[:, end - count : end]
-        if any(
-            self._head[r] != head or self._total[r] != total or self._count[r] < count for r in rows
-        ):
-            return None
-        end = head + self._cap
-        return self._logs[rows, end - count : end]
+            return all(values.count(values[0]) == len(values) for values in per_row)
+        first = rows[0]
+        return all(values[r] == values[first] for values in per_row for r in rows)
+
+    def _last_columns(self, rows: list[int], n: int) -> np.ndarray:
+        """The last `n` log closes of rows that share their ring position (a view of the ring
+        when they are all the rows in order)."""
+        end = self._head[rows[0]] + self._cap
+        if rows == self._all:
+            return self._logs[:, end - n : end]
+        return self._logs[rows, end - n : end]
 
     def quiet_steps(self, figures: StretchFigures) -> int:
         """Taking closes never ends a stretch."""
@@ -142,18 +124,13 @@ class CloseHistory:
         last_time = int(figures.open_times[steps - 1])
         rows = [self._row[b] for b in figures.bot_ids]
         closes = figures.closes[:, :steps]
-        if self._aligned(rows):
+        if self._same(rows, self._head, self._size):
             self._extend(rows, closes)  # every bot in one array write
         else:
             for k, row in enumerate(rows):
                 self._extend([row], closes[k : k + 1])
         for bot_id in figures.bot_ids:
             self._last_time[bot_id] = last_time
-
-    def _aligned(self, rows: Sequence[int]) -> bool:
-        """True when these rows share their ring position and size (one `_extend` fits all)."""
-        head, size = self._head[rows[0]], self._size[rows[0]]
-        return all(self._head[r] == head and self._size[r] == size for r in rows)
 
     def _extend(self, rows: Sequence[int], closes: np.ndarray) -> None:
         """`_append` of each row's closes in turn (`math.log` each, like every other close),

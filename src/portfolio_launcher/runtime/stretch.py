@@ -151,6 +151,10 @@ class ReplayColumns(Protocol):
         """A subscription's candles."""
         ...
 
+    def rows(self, subscription: Subscription) -> F64:
+        """A subscription's candles as rows (`feeds.columns.candle_rows`)."""
+        ...
+
     def skip_to(self, time_ms: int) -> None:
         """Continue the stream with the first events closing at or after `time_ms`."""
         ...
@@ -160,7 +164,7 @@ class _Grid:
     """Every key's candles placed on one grid of steps (NaN where a file has no candle), so a
     stretch is examined for all keys with a few array operations."""
 
-    def __init__(self, columns: Sequence[CandleColumns], length: int) -> None:
+    def __init__(self, columns: Sequence[CandleColumns], rows: Sequence[F64], length: int) -> None:
         starts = [int(c.time[0]) for c in columns if len(c)]
         self.t0 = min(starts) if starts else 0
         ends = [int(c.time[-1]) for c in columns if len(c)]
@@ -170,7 +174,6 @@ class _Grid:
         self.high = np.full((keys, steps), np.nan)
         self.close = np.full((keys, steps), np.nan)
         self.row = np.full((keys, steps), -1, dtype=np.int64)
-        self.rows: list[F64] = []
         for k, cols in enumerate(columns):
             offset = cols.time - self.t0
             on_grid = offset % length == 0
@@ -179,19 +182,9 @@ class _Grid:
             self.high[k, at] = np.maximum(np.maximum(cols.open, cols.close), cols.high)[on_grid]
             self.close[k, at] = cols.close[on_grid]
             self.row[k, at] = np.flatnonzero(on_grid)
-            # The window's columns (time, open, high, low, close, volume), sliced per stretch.
-            self.rows.append(
-                np.vstack(
-                    (
-                        cols.time.astype(np.float64),
-                        cols.open,
-                        cols.high,
-                        cols.low,
-                        cols.close,
-                        cols.volume,
-                    )
-                )
-            )
+        # Each key's (time, open, high, low, close, volume) as columns: views of the feed's
+        # rows, sliced per stretch.
+        self.rows: list[F64] = [r.T for r in rows]
         self.length = length
         self.steps = steps
 
@@ -217,13 +210,16 @@ class QuietStretches:
         self._end_ms = end_ms
         self._symbols: list[str] = []
         self._columns: list[CandleColumns] = []
+        rows: list[F64] = []
         self._key_of: list[int] = []
         for slot in slots:
             setup = slot.runner.setup
             symbol = setup.params.symbol
             if symbol not in self._symbols:
                 self._symbols.append(symbol)
-                self._columns.append(feed.columns(Subscription(symbol, setup.interval)))
+                subscription = Subscription(symbol, setup.interval)
+                self._columns.append(feed.columns(subscription))
+                rows.append(feed.rows(subscription))
             self._key_of.append(self._symbols.index(symbol))
         # The first bot of each key: whose closes are the key's marks, whose interval it has.
         self._slot_of_key = [self._key_of.index(k) for k in range(len(self._symbols))]
@@ -233,7 +229,7 @@ class QuietStretches:
         self._mark_rows = {s: self._slot_of_key[k] for k, s in enumerate(self._symbols)}
         self._key_intervals = [slots[i].runner.setup.interval for i in self._slot_of_key]
         self._windows = [s.runner.setup.params.window_size for s in slots]
-        self._grid = _Grid(self._columns, interval_ms)
+        self._grid = _Grid(self._columns, rows, interval_ms)
         # The step whose candles ended the last stretch (not quiet: no search is needed there).
         self._stopper: int | None = None
 

@@ -38,10 +38,7 @@ class WindowBuffer:
         last = self._last
         if last is not None and candle.time <= last:
             return
-        if self._end == self._data.shape[1]:
-            keep = self._size - 1
-            self._data[:, :keep] = self._data[:, self._end - keep : self._end]
-            self._end = keep
+        self._room(1)
         self._data[:, self._end] = (
             candle.time,
             candle.open,
@@ -66,13 +63,18 @@ class WindowBuffer:
             self._data[:, :size] = rows[:, k - size :]
             self._end = self._count = size
             return
-        if self._end + k > self._data.shape[1]:
-            keep = size - k
-            self._data[:, :keep] = self._data[:, self._end - keep : self._end]
-            self._end = keep
+        self._room(k)
         self._data[:, self._end : self._end + k] = rows
         self._end += k
         self._count = min(self._count + k, size)
+
+    def _room(self, k: int) -> None:
+        """Space for `k` (< size) more candles at the end: when there is none, the newest
+        `size - k` move to the front (all the window keeps of them after the `k`)."""
+        if self._end + k > self._data.shape[1]:
+            keep = self._size - k
+            self._data[:, :keep] = self._data[:, self._end - keep : self._end]
+            self._end = keep
 
     def window(self) -> Window:
         """The current window (fresh arrays: the strategy may keep them)."""

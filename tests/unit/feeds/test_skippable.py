@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from portfolio_launcher.core.intervals import interval_ms
 from portfolio_launcher.core.market import Candle, CandleEvent
-from portfolio_launcher.feeds.columns import CandleColumns
+from portfolio_launcher.feeds.columns import CandleColumns, candle_rows
 from portfolio_launcher.feeds.merge import merge_events
 from portfolio_launcher.feeds.protocol import event_time_ms
 from portfolio_launcher.feeds.skippable import CHUNK, Cursor, SkippableMerge
@@ -51,7 +51,7 @@ times_lists = st.lists(
 
 
 def cursors(cols: list[CandleColumns]) -> list[Cursor]:
-    return [Cursor(c, f"S{n}", "5m", 0, len(c)) for n, c in enumerate(cols)]
+    return [Cursor(c, f"S{n}", "5m", 0, len(c), rows=candle_rows(c)) for n, c in enumerate(cols)]
 
 
 def expected(cols: list[CandleColumns]) -> list[CandleEvent]:

@@ -60,9 +60,8 @@ class BarRecorder:
         self._count = 0
         self._times = np.zeros(0, dtype=np.int64)
         self._equity = np.zeros(0)
-        self._bot_equity = np.zeros((0, 0))
-        self._exposure = np.zeros((0, 0))
-        self._position = np.zeros((0, 0))
+        # Each bot's equity, exposure and position (in that order) x bot x bar.
+        self._bars = np.zeros((3, 0, 0))
 
     @property
     def times(self) -> npt.NDArray[np.int64]:
@@ -88,11 +87,9 @@ class BarRecorder:
         equity = np.zeros(size)
         equity[:kept] = self._equity[:kept]
         self._equity = equity
-        bots = len(self._ids)
-        for name in ("_bot_equity", "_exposure", "_position"):
-            grown = np.zeros((bots, size))
-            grown[:, :kept] = getattr(self, name)[:, :kept]
-            setattr(self, name, grown)
+        bars = np.zeros((3, len(self._ids), size))
+        bars[:, :, :kept] = self._bars[:, :, :kept]
+        self._bars = bars
 
     def observe(
         self, market_time: int, slots: Sequence[BotSlot], allocated: Mapping[str, float]
@@ -107,14 +104,13 @@ class BarRecorder:
             self._ids = tuple(s.bot_id for s in slots)
             self._allocation = np.array([self.initial_allocation[b] for b in self._ids])
             self._bots = {b: _BotTrace() for b in self._ids}
-            empty = np.zeros((len(self._ids), self._times.shape[0]))
-            self._bot_equity, self._exposure, self._position = empty, empty.copy(), empty.copy()
+            self._bars = np.zeros((3, len(self._ids), self._times.shape[0]))
         self._room(1)
         n = self._count
         self._times[n] = market_time
         total = self._total_balance
         initial = self.initial_allocation
-        bot_equity, exposure, position = self._bot_equity, self._exposure, self._position
+        bot_equity, exposure, position = self._bars
         for i, slot in enumerate(slots):
             runner = slot.runner
             bot_id = runner.bot_id
@@ -175,9 +171,10 @@ class BarRecorder:
         pnl = figures.pnl[:, :steps]
         self._times[n:end] = figures.times[:steps]
         self._equity[n:end] = _running_total(self._total_balance, pnl)
-        self._bot_equity[:, n:end] = self._allocation[:, None] + pnl
-        self._exposure[:, n:end] = np.abs(figures.quantity)[:, None] * figures.closes[:, :steps]
-        self._position[:, n:end] = figures.quantity[:, None]
+        bot_equity, exposure, position = self._bars
+        bot_equity[:, n:end] = self._allocation[:, None] + pnl
+        exposure[:, n:end] = np.abs(figures.quantity)[:, None] * figures.closes[:, :steps]
+        position[:, n:end] = figures.quantity[:, None]
         self._count = end
 
     def max_level(self, bot_id: str) -> int:
@@ -215,9 +212,9 @@ class BarRecorder:
         n = self._count
         return {
             bot_id: BotSeries(
-                equity=self._bot_equity[i, :n].copy(),
-                exposure=self._exposure[i, :n].copy(),
-                position=self._position[i, :n].copy(),
+                equity=self._bars[0, i, :n].copy(),
+                exposure=self._bars[1, i, :n].copy(),
+                position=self._bars[2, i, :n].copy(),
             )
             for i, bot_id in enumerate(self._ids)
         }

@@ -94,7 +94,7 @@ def is_step_multiple(value: float, step: float) -> bool:
             return False
     d_step = Decimal(repr(step))
     rem = Decimal(repr(value)) % d_step
-    return min(abs(rem), d_step - abs(rem)) <= d_step * Decimal("1e-9")
+    return min(abs(rem), d_step - abs(rem)) <= d_step * Decimal(repr(_MULTIPLE_TOLERANCE))
 
 
 def _snap(n: int | float, step: float) -> float:

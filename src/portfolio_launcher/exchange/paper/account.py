@@ -88,8 +88,7 @@ class Account:
         """Unrealized PnL of every position at its last price."""
         total: float = 0  # added in book order from int 0, exactly as `sum` adds
         for b in self._books.values():
-            size = b.size
-            total += size * (b.mark - b.entry) if size != 0.0 else 0.0  # `b.unrealized`
+            total += b.unrealized
         return total
 
     def equity(self) -> float:
@@ -103,16 +102,11 @@ class Account:
         Cross positions also let their unrealized losses (never their unrealized profits, which
         are not cash yet) eat into it; like the venues, that figure is floored at zero.
         """
-        # One loop for `used_margin` and the cross books' losses (it runs at every placement),
-        # each added from int 0 in book order, exactly as `sum` adds.
-        used: float = 0
-        losses: float = 0
-        cross, spot = MarginMode.CROSS, Category.SPOT
+        losses: float = 0  # added from int 0 in book order, exactly as `sum` adds
         for b in self._books.values():
-            used += b.margin + b.reserved_quote
-            if b.margin_mode is cross and b.category is not spot:  # `b.is_cross`
+            if b.is_cross:
                 losses += min(0.0, b.unrealized)
-        raw = self.wallet - used
+        raw = self.wallet - self.used_margin()
         if losses == 0.0:
             return raw
         return max(0.0, raw + losses)

@@ -61,7 +61,7 @@ class CandleHistory:
             segments.append([candle])
         self._count += 1
         self._limit = limit
-        if self._count >= 2 * limit:  # `_trim`'s test, inline: this runs for every candle
+        if self._count >= 2 * limit:
             self._trim(limit)
 
     def extend_rows(self, rows: Rows, limit: int) -> None:
@@ -74,7 +74,7 @@ class CandleHistory:
         self._segments.append(block)
         self._count += len(block)
         self._limit = limit
-        if self._count >= 2 * limit:  # `_trim`'s test, inline
+        if self._count >= 2 * limit:
             self._trim(limit)
 
     def replace_last(self, candle: Candle) -> None:
@@ -94,10 +94,8 @@ class CandleHistory:
         return out[-self._limit :] if self._limit else []
 
     def _trim(self, limit: int) -> None:
-        """Keep `limit`; drop the oldest once the surplus reaches it (amortised O(1))."""
-        self._limit = limit
-        if self._count < 2 * limit:
-            return  # the surplus (count - limit) is below the limit
+        """Keep `limit`, dropping the oldest: called once the surplus reaches the limit (count
+        at least twice it), so the drops are amortised O(1) per candle."""
         excess = self._count - limit
         self._count = limit
         segments = self._segments

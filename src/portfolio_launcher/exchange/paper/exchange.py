@@ -296,19 +296,18 @@ class PaperExchange:
         The runtime calls this first for every candle: most candles of a resting ladder touch
         nothing, and this costs a few comparisons instead of a walk."""
         e = self._engine
-        market = e.markets.get(symbol)  # `_settled`, inline: this runs for every candle
-        if market is None or symbol in self._walking:
+        market = self._settled(symbol)
+        if market is None:
             return False
-        last_time = market.candle_time
+        assert market.candle_time is not None  # `_settled` says so
         time = candle.time
-        if last_time is None or market.funding_boundary is None or time <= last_time:
+        if time <= market.candle_time:
             return False
         boundary = funding_boundary(time)
         if boundary != market.funding_boundary and e.funding_moves_money(symbol):
             return False
         o, h, lo, c = candle.open, candle.high, candle.low, candle.close
-        top_buy, low_sell = e.quiet_range(symbol)
-        if not (min(o, h, lo, c) > top_buy and max(o, h, lo, c) < low_sell):
+        if not e.idle(symbol, min(o, h, lo, c), max(o, h, lo, c)):
             return False
         market.funding_boundary = boundary  # an instant without money passed: only this moves
         e.move(market, c, time)
@@ -359,15 +358,20 @@ class PaperExchange:
         sizes: list[float] = []
         entries: list[float] = []
         row_of: list[int] = []
+        unmarked: list[float] = []  # the last prices of positions `rows` does not mark
         for b in self._engine.account.books():
             if b.size != 0.0:
                 row = rows.get(b.symbol)
                 if row is None:
-                    marks = {symbol: closes[r] for symbol, r in rows.items()}
-                    return self._equity_path_by_book(marks, closes.shape[1])
+                    row = closes.shape[0] + len(unmarked)
+                    unmarked.append(b.mark)
                 sizes.append(b.size)
                 entries.append(b.entry)
                 row_of.append(row)
+        if unmarked:
+            # Such a position is marked at its last price at every step: its `unrealized`.
+            steps = closes.shape[1]
+            closes = np.vstack((closes, np.repeat(np.array(unmarked)[:, None], steps, axis=1)))
         return _equity_rows(
             self._engine.account.wallet,
             np.array(sizes, dtype=np.float64),
@@ -375,19 +379,6 @@ class PaperExchange:
             closes,
             np.array(row_of, dtype=np.int64),
         )
-
-    def _equity_path_by_book(self, marks: Mapping[str, F64], steps: int) -> F64:
-        """`equity_path` one book at a time, when a position has no marks (its PnL stays)."""
-        unrealized = np.zeros(steps)
-        for b in self._engine.account.books():
-            mark = marks.get(b.symbol)
-            if b.size == 0.0:
-                continue
-            if mark is None:
-                unrealized += b.unrealized
-            else:
-                unrealized += b.size * (mark - b.entry)
-        return self._engine.account.wallet + unrealized
 
     def absorb_quiet(self, symbol: str, rows: Rows, interval: str | None) -> None:
         """The end state of `pass_quiet` over a stretch of candles all inside `quiet_bounds`:
@@ -410,9 +401,7 @@ class PaperExchange:
             while True:
                 # A segment strictly inside the quiet range reaches no order and no liquidation
                 # (what `next_event` would find), so the book need not be searched.
-                top_buy, low_sell = e.quiet_range(symbol)
-                low, high = (cursor, end) if cursor < end else (end, cursor)
-                if low > top_buy and high < low_sell:
+                if e.idle(symbol, min(cursor, end), max(cursor, end)):
                     break
                 liq_side, liq = e.liquidation_trigger(symbol)
                 event = e.book.next_event(symbol, cursor, end, liq_side, liq)

@@ -51,29 +51,23 @@ class MarketState:
 
     def record(self, candle: Candle, interval: str | None, limit: int) -> None:
         """Remember the update once walked: the candle's extremes so far and its history row."""
-        if self.candle_time == candle.time:
-            self.candle_high = max(self.candle_high, candle.high)
-            self.candle_low = min(self.candle_low, candle.low)
-            self._last(candle.close, candle.time, interval)
-            if self.history.last_time() == candle.time:
-                self.history.replace_last(candle)
-                return
+        if self.candle_time != candle.time:
+            self.record_new(candle, interval, limit)
+            return
+        self.candle_high = max(self.candle_high, candle.high)
+        self.candle_low = min(self.candle_low, candle.low)
+        self._last(candle.close, candle.time, interval)
+        if self.history.last_time() == candle.time:
+            self.history.replace_last(candle)
         else:
-            self.candle_time = candle.time
-            self.candle_high = candle.high
-            self.candle_low = candle.low
-            self._last(candle.close, candle.time, interval)
-        self.history.append(candle, limit)
+            self.history.append(candle, limit)
 
     def record_new(self, candle: Candle, interval: str | None, limit: int) -> None:
         """`record` of a candle newer than the one in progress (`pass_quiet`'s)."""
         self.candle_time = candle.time
         self.candle_high = candle.high
         self.candle_low = candle.low
-        self.last_price = candle.close
-        self.last_time = candle.time
-        if interval is not None:
-            self.interval = interval
+        self._last(candle.close, candle.time, interval)
         self.history.append(candle, limit)
 
     def record_rows(self, rows: Rows, interval: str | None, limit: int) -> None:

@@ -39,12 +39,7 @@ def adding_notional(runner: BotRunner, exclude: str) -> float:
         if o.side is not buy or o.client_order_id == exclude:
             continue
         price = o.price if o.order_type is limit and o.price else mark
-        # `o.remaining` inlined (max(0.0, quantity - filled)): this runs for every order of
-        # every bot at each review.
-        remaining = o.quantity - o.filled
-        if not remaining > 0.0:
-            remaining = 0.0
-        total += remaining * price
+        total += o.remaining * price
     return total
 
 

@@ -69,9 +69,19 @@ def _orders_after_fill(
 
 def replan_tp(state: BotState, params: StrategyParams, rules: InstrumentRules) -> BotState:
     """A fresh take-profit plan for the whole position at its average (new revision)."""
+    return evolve(state, **_tp_replanned(state, params, rules, state.average, state.quantity))
+
+
+def _tp_replanned(
+    state: BotState, params: StrategyParams, rules: InstrumentRules, average: float, qty: float
+) -> dict[str, Any]:
+    """`replan_tp`'s fields for a position of `qty` at `average` (the state's view and
+    revision are read, which a fill does not change)."""
     percent = state.view.tp_percent if state.view.tp_percent is not None else params.tp_percent
-    plan = plan_levels(params, rules, state.average, state.quantity, percent)
-    return evolve(state, tp_plan=plan, tp_revision=state.tp_revision + 1)
+    return {
+        "tp_plan": plan_levels(params, rules, average, qty, percent),
+        "tp_revision": state.tp_revision + 1,
+    }
 
 
 def _plan_ladder(
@@ -111,9 +121,8 @@ def _apply_buy(
     if role is OrderRole.BASE and params.safety_orders is SafetyOrders.LADDER and not state.ladder:
         # `_plan_ladder` reads only the view, which the fill does not change.
         changes["ladder"] = _plan_ladder(state, params, rules, fill.price)
-    # `replan_tp` of the new position, inlined so the state is copied once.
-    view_tp = state.view.tp_percent
-    percent = view_tp if view_tp is not None else params.tp_percent
+    # `replan_tp` of the new position, taken in the same copy.
+    changes.update(_tp_replanned(state, params, rules, average, quantity))
     return evolve(
         state,
         quantity=quantity,
@@ -122,8 +131,6 @@ def _apply_buy(
         level=max(state.level, level),
         bought_quantity=snap_qty(state.bought_quantity + fill.quantity, rules),
         cycle_started=started,
-        tp_plan=plan_levels(params, rules, average, quantity, percent),
-        tp_revision=state.tp_revision + 1,
         **changes,
     )
 

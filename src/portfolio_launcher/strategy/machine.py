@@ -123,10 +123,7 @@ def _add_buys(value: float, orders: Iterable[OrderRecord], close: float) -> floa
     buy = Side.BUY
     for o in orders:
         if o.side is buy:
-            remaining = o.quantity - o.filled  # `o.remaining`, inlined: max(0.0, ...)
-            if not remaining > 0.0:
-                remaining = 0.0
-            value += remaining * (o.price if o.price is not None else close)
+            value += o.remaining * (o.price if o.price is not None else close)
     return value
 
 

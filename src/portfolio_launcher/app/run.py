@@ -328,7 +328,11 @@ async def run_engine(
         built=built,
         slots=slots,
         venues=venues,
+        # Absorbed in `after_step`'s order (the observer last); screened with the 4-hourly
+        # rebalancer (the one that most often acts on a stretch's first step) first and the
+        # costly correlation screen last.
         services=[guard, closes, rebalancer, correlation],
+        screen_order=[2, 0, 1, 4, 3],
         observer=hooks.quiet_stretches,
         end=end,
     )
@@ -435,6 +439,7 @@ def _quiet_stretches(
     slots: list[BotSlot],
     venues: Venues,
     services: list[StretchService],
+    screen_order: list[int],
     observer: StretchService | None,
     end: int | None,
 ) -> QuietStretches | None:
@@ -455,4 +460,5 @@ def _quiet_stretches(
         services=[*services, observer],
         interval_ms=interval_ms(intervals.pop()),
         end_ms=end,
+        screen_order=screen_order,
     )

@@ -19,23 +19,47 @@ from portfolio_launcher.runtime.slots import BotSlot
 from portfolio_launcher.runtime.stretch import StretchFigures
 
 
-@njit("float64[::1](float64, float64[:, :])", cache=True, nogil=True)
-def _running_total(
-    start: float, rows: npt.NDArray[np.float64]
-) -> npt.NDArray[np.float64]:  # pragma: no cover - compiled
-    """`start + rows[0, j] + rows[1, j] + ...` for each column j, added in the rows' order:
-    `observe`'s running sum over the bots (Python's order), at every step at once."""
-    total = np.full(rows.shape[1], start)
-    for i in range(rows.shape[0]):
-        for j in range(rows.shape[1]):
-            total[j] += rows[i, j]
-    return total
+@njit(
+    "void(int64[::1], float64[::1], float64[:, :, ::1], int64, int64[::1], float64, "
+    "float64[:, ::1], float64[::1], float64[::1], float64[:, ::1], int64)",
+    cache=True,
+    nogil=True,
+)
+def _write_block(  # noqa: PLR0917 - a compiled kernel takes arrays positionally
+    times: npt.NDArray[np.int64],
+    equity: npt.NDArray[np.float64],
+    bars: npt.NDArray[np.float64],
+    at: int,
+    step_times: npt.NDArray[np.int64],
+    start: float,
+    pnl: npt.NDArray[np.float64],
+    allocation: npt.NDArray[np.float64],
+    quantity: npt.NDArray[np.float64],
+    closes: npt.NDArray[np.float64],
+    steps: int,
+) -> None:  # pragma: no cover - compiled
+    """`observe` at `steps` steps, written from column `at` on in one pass: each step's time,
+    the portfolio equity (`start` plus the bots' PnL added in the bots' order, as `observe`'s
+    running sum), and per bot its equity (`allocation + pnl`), exposure (`|quantity| * close`)
+    and position. The float operations are `observe`'s, operand for operand."""
+    bots = pnl.shape[0]
+    for j in range(steps):
+        times[at + j] = step_times[j]
+        total = start
+        for i in range(bots):
+            total += pnl[i, j]
+            bars[0, i, at + j] = allocation[i] + pnl[i, j]
+            bars[1, i, at + j] = abs(quantity[i]) * closes[i, j]
+            bars[2, i, at + j] = quantity[i]
+        equity[at + j] = total
 
 
 @dataclass
 class _BotTrace:
     cycles_seen: int = 0
     max_level: int = 0
+    # The state object last looked at: states are immutable, so the same object has nothing new.
+    seen: object = None
 
 
 FIRST_CAPACITY = 4096
@@ -54,6 +78,7 @@ class BarRecorder:
         self.initial_allocation: dict[str, float] = {}
         self.cycles: list[CycleRow] = []
         self.last_slots: Sequence[BotSlot] = ()
+        self._checked: Sequence[BotSlot] | None = None
         self._bots: dict[str, _BotTrace] = {}
         self._ids: tuple[str, ...] = ()
         self._allocation = np.zeros(0)
@@ -127,6 +152,9 @@ class BarRecorder:
     def _track(self, slot: BotSlot, trace: _BotTrace) -> None:
         """The highest level reached and the cycles completed since the last look."""
         state = slot.runner.position_state
+        if state is trace.seen:
+            return
+        trace.seen = state
         trace.max_level = max(trace.max_level, state.level)
         done = state.cycles_completed - trace.cycles_seen
         if done > 0:
@@ -163,19 +191,28 @@ class BarRecorder:
         if steps <= 0:
             return
         slots = self.last_slots
-        assert self._ids == figures.bot_ids == tuple(s.bot_id for s in slots)
+        if slots is not self._checked:
+            assert self._ids == figures.bot_ids == tuple(s.bot_id for s in slots)
+            self._checked = slots
+        bots = self._bots
         for slot in slots:
-            self._track(slot, self._bots[slot.bot_id])
+            self._track(slot, bots[slot.bot_id])
         self._room(steps)
-        n, end = self._count, self._count + steps
-        pnl = figures.pnl[:, :steps]
-        self._times[n:end] = figures.times[:steps]
-        self._equity[n:end] = _running_total(self._total_balance, pnl)
-        bot_equity, exposure, position = self._bars
-        bot_equity[:, n:end] = self._allocation[:, None] + pnl
-        exposure[:, n:end] = np.abs(figures.quantity)[:, None] * figures.closes[:, :steps]
-        position[:, n:end] = figures.quantity[:, None]
-        self._count = end
+        n = self._count
+        _write_block(
+            self._times,
+            self._equity,
+            self._bars,
+            n,
+            figures.times,
+            self._total_balance,
+            figures.pnl,
+            self._allocation,
+            figures.quantity,
+            figures.closes,
+            steps,
+        )
+        self._count = n + steps
 
     def max_level(self, bot_id: str) -> int:
         """The highest DCA level the bot reached."""

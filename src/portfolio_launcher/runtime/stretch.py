@@ -201,7 +201,16 @@ class QuietStretches:
         services: Sequence[StretchService],
         interval_ms: int,
         end_ms: int | None,
+        screen_order: Sequence[int] | None = None,
     ) -> None:
+        """`services` absorb a stretch in their `after_step` order. `screen_order` (indexes
+        into `services`, each once) is the order their screens are asked in: the ones that
+        most often stop a stretch first, since the first that finds no quiet step ends the
+        search (the default: the services' own order)."""
+        order = list(range(len(services))) if screen_order is None else list(screen_order)
+        if sorted(order) != list(range(len(services))):
+            raise ValueError(f"screen_order {order} is not an order of {len(services)} services")
+        self._screens = [services[i] for i in order]
         self._feed = feed
         self._slots = slots
         self._paper = paper
@@ -286,7 +295,7 @@ class QuietStretches:
         # stretch ends at the first step one of them would act on (the ordinary path runs it)
         # or at the last quiet candle, whose services are absorbed too when all are quiet.
         serviced = quiet + lead
-        for service in self._services:
+        for service in self._screens:
             serviced = min(serviced, service.quiet_steps(figures))
             if serviced == 0:
                 break

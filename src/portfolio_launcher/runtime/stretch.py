@@ -170,18 +170,31 @@ class _Grid:
         ends = [int(c.time[-1]) for c in columns if len(c)]
         steps = (max(ends) - self.t0) // length + 1 if ends else 0
         keys = len(columns)
-        self.low = np.full((keys, steps), np.nan)
-        self.high = np.full((keys, steps), np.nan)
-        self.close = np.full((keys, steps), np.nan)
-        self.row = np.full((keys, steps), -1, dtype=np.int64)
+        self.low = np.empty((keys, steps))
+        self.high = np.empty((keys, steps))
+        self.close = np.empty((keys, steps))
+        self.row = np.empty((keys, steps), dtype=np.int64)
         for k, cols in enumerate(columns):
             offset = cols.time - self.t0
             on_grid = offset % length == 0
             at = offset[on_grid] // length
-            self.low[k, at] = np.minimum(np.minimum(cols.open, cols.close), cols.low)[on_grid]
-            self.high[k, at] = np.maximum(np.maximum(cols.open, cols.close), cols.high)[on_grid]
-            self.close[k, at] = cols.close[on_grid]
-            self.row[k, at] = np.flatnonzero(on_grid)
+            low, high, close, row = self.low[k], self.high[k], self.close[k], self.row[k]
+            if at.shape[0] == steps == len(cols):
+                # Every step has this key's candle and no candle is off the grid (the usual
+                # file): the rows are written in place, once.
+                np.minimum(np.minimum(cols.open, cols.close), cols.low, out=low)
+                np.maximum(np.maximum(cols.open, cols.close), cols.high, out=high)
+                close[:] = cols.close
+                row[:] = np.arange(steps)
+                continue
+            low.fill(np.nan)
+            high.fill(np.nan)
+            close.fill(np.nan)
+            row.fill(-1)
+            low[at] = np.minimum(np.minimum(cols.open, cols.close), cols.low)[on_grid]
+            high[at] = np.maximum(np.maximum(cols.open, cols.close), cols.high)[on_grid]
+            close[at] = cols.close[on_grid]
+            row[at] = np.flatnonzero(on_grid)
         # Each key's (time, open, high, low, close, volume) as columns: views of the feed's
         # rows, sliced per stretch.
         self.rows: list[F64] = [r.T for r in rows]

@@ -26,7 +26,7 @@ import numpy as np
 import numpy.typing as npt
 from numba import njit
 
-from portfolio_launcher.exchange.paper.exchange import PaperExchange, QuietBounds
+from portfolio_launcher.exchange.paper.exchange import PaperExchange
 from portfolio_launcher.feeds.columns import CandleColumns
 from portfolio_launcher.feeds.protocol import Subscription
 from portfolio_launcher.portfolio.book_rows import unrealized_rows
@@ -267,8 +267,6 @@ class QuietStretches:
             # The candle that ended the last stretch: some bot or symbol is not quiet on it.
             # (The ordinary path is exact whatever happens; this only saves the search.)
             return None
-        if not all(s.status is Lifecycle.RUNNING and not s.needs_start for s in self._slots):
-            return None
         first = step_ms - self._length
         grid = self._grid
         at = (first - grid.t0) // self._length
@@ -277,16 +275,25 @@ class QuietStretches:
         # The first step in plain floats, each bot and symbol given up on at its first miss:
         # about half the calls end here, before any array work (NaN compares false).
         closes = grid.close[:, at].tolist()
-        bands = []
+        band_low: list[float] = []
+        band_high: list[float] = []
+        running = Lifecycle.RUNNING
         for slot, k in zip(self._slots, self._key_of, strict=True):
+            if slot.status is not running or slot.needs_start:
+                return None
             band = slot.runner.quiet_limits()
             if band is None or not band[0] < closes[k] < band[1]:
                 return None
-            bands.append(band)
+            band_low.append(band[0])
+            band_high.append(band[1])
         lows, highs = grid.low[:, at].tolist(), grid.high[:, at].tolist()
-        bounds = []
+        bound_low: list[float] = []
+        bound_high: list[float] = []
+        afters: list[int] = []
+        untils: list[int] = []
+        quiet_bounds = self._paper.quiet_bounds
         for k, symbol in enumerate(self._symbols):
-            bound = self._paper.quiet_bounds(symbol)
+            bound = quiet_bounds(symbol)
             if (
                 bound is None
                 or not bound.low < lows[k]
@@ -294,13 +301,21 @@ class QuietStretches:
                 or not bound.after < first < bound.until
             ):
                 return None
-            bounds.append(bound)
+            bound_low.append(bound.low)
+            bound_high.append(bound.high)
+            afters.append(bound.after)
+            untils.append(bound.until)
         lead = 0
         if pending is not None:
             if not self._leads(pending, first, at):
                 return None
             lead = 1
-        quiet = self._quiet_candles(at, MAX_STRETCH, bands, bounds)
+        quiet = self._quiet_candles(
+            at,
+            MAX_STRETCH,
+            (band_low, band_high),
+            (bound_low, bound_high, max(afters), min(untils)),
+        )
         if quiet == 0:
             return None
         figures = self._figures(at - lead, first - lead * self._length, quiet + lead)
@@ -335,31 +350,34 @@ class QuietStretches:
         self,
         at: int,
         look: int,
-        bands: Sequence[tuple[float, float]],
-        bounds: Sequence[QuietBounds],
+        bands: tuple[list[float], list[float]],
+        bounds: tuple[list[float], list[float], int, int],
     ) -> int:
         """How many leading steps of the next `look` every bot and the venue take quietly
-        (a step where a file has no candle is not quiet: NaN compares false)."""
+        (a step where a file has no candle is not quiet: NaN compares false). `bands` are
+        the bots' quiet bands (lows, highs); `bounds` the symbols' venue bounds (lows, highs)
+        and the latest `after` and earliest `until` of them."""
         grid = self._grid
         look = min(look, grid.steps - at)
         if self._end_ms is not None:
             look = min(look, (self._end_ms - grid.t0) // self._length - at)
         if look <= 0:
             return 0
+        bound_low, bound_high, after, until = bounds
         return int(
             _quiet_run(
                 grid.low,
                 grid.high,
                 grid.close,
                 self._key_index,
-                np.array([b.low for b in bounds]),
-                np.array([b.high for b in bounds]),
-                np.array([b[0] for b in bands]),
-                np.array([b[1] for b in bands]),
+                np.array(bound_low),
+                np.array(bound_high),
+                np.array(bands[0]),
+                np.array(bands[1]),
                 grid.t0,
                 self._length,
-                max(b.after for b in bounds),
-                min(b.until for b in bounds),
+                after,
+                until,
                 at,
                 look,
             )

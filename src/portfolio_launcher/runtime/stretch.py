@@ -170,6 +170,8 @@ class _Grid:
         ends = [int(c.time[-1]) for c in columns if len(c)]
         steps = (max(ends) - self.t0) // length + 1 if ends else 0
         keys = len(columns)
+        # Whether every candle lies on the grid (else see `after_off` below).
+        self.regular = True
         self.low = np.empty((keys, steps))
         self.high = np.empty((keys, steps))
         self.close = np.empty((keys, steps))
@@ -195,6 +197,15 @@ class _Grid:
             high[at] = np.maximum(np.maximum(cols.open, cols.close), cols.high)[on_grid]
             close[at] = cols.close[on_grid]
             row[at] = np.flatnonzero(on_grid)
+            # A candle off the grid (a file with irregular spacing) closes between two steps'
+            # closes: the step after it is not quiet for its key, so no stretch passes it
+            # unread, and the feed resumes right after a stretch's last close.
+            after_off = offset[~on_grid] // length + 1
+            if after_off.shape[0]:
+                self.regular = False
+                after_off = after_off[after_off < steps]
+                low[after_off] = np.nan
+                high[after_off] = np.nan
         # Each key's (time, open, high, low, close, volume) as columns: views of the feed's
         # rows, sliced per stretch.
         self.rows: list[F64] = [r.T for r in rows]
@@ -424,4 +435,6 @@ class QuietStretches:
         if serviced > 0:
             for service in self._services:
                 service.absorb(figures, serviced)
-        self._feed.skip_to(market_time + self._length)
+        # The feed goes on after the stretch's last close: with the next step's close, the
+        # fast case of its search, when no candle lies between two steps.
+        self._feed.skip_to(market_time + (self._length if grid.regular else 1))

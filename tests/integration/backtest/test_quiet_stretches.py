@@ -28,7 +28,13 @@ ROWS = 12 * 24 * 12  # twelve days of 5m candles
 FILES = ("BTC_USDT-5m.csv", "ETH_BTC-5m.csv", "LTC_BTC-5m.csv", "XLM_BTC-5m.csv")
 
 
-def _write_data(candles_dir: Path, folder: Path) -> list[str]:
+OFF_GRID = {1: (500, 1501, 2702), 3: (900,)}
+"""Rows of some files that get a copy 2 minutes later, off their 5m grid, with its prices
+moved (a file with irregular spacing is replayed with a warning): a stretch must neither pass
+such a candle unread nor drop it, and one of them falls where the run trades."""
+
+
+def _write_data(candles_dir: Path, folder: Path, *, off_grid: bool = False) -> list[str]:
     (folder / "data").mkdir(parents=True)
     symbols = []
     for n, name in enumerate(FILES):
@@ -36,12 +42,17 @@ def _write_data(candles_dir: Path, folder: Path) -> list[str]:
         scale = 100.0 * (n + 1) / float(cols.close[0])
         rows = ["timestamp,open,high,low,close,volume"]
         t0 = int(cols.time[0])
+        copied = OFF_GRID.get(n, ()) if off_grid else ()
         for i in range(min(ROWS, len(cols.time))):
             t = START_MS + int(cols.time[i]) - t0
             o, h, lo, c = (
                 float(x[i]) * scale for x in (cols.open, cols.high, cols.low, cols.close)
             )
             rows.append(f"{t},{o!r},{h!r},{lo!r},{c!r},{float(cols.volume[i])!r}")
+            if i in copied:
+                # A wick 3% down and up: it reaches the resting orders of a quiet band.
+                low, high = min(o, c) * 0.97, max(o, c) * 1.03
+                rows.append(f"{t + 120_000},{o!r},{high!r},{low!r},{c!r},1.0")
         symbol = f"COIN{n}USDT"
         (folder / "data" / f"{symbol}-5m.csv").write_text("\n".join(rows) + "\n")
         symbols.append(symbol)
@@ -124,11 +135,13 @@ def _same(fast: BacktestOutcome, slow: BacktestOutcome) -> None:
     assert fast.final_state == slow.final_state
 
 
-@pytest.mark.parametrize("name", sorted(PORTFOLIOS))
+@pytest.mark.parametrize(
+    ("name", "off_grid"), [*((name, False) for name in sorted(PORTFOLIOS)), ("plain", True)]
+)
 def test_a_backtest_with_quiet_stretches_equals_one_step_by_step(
-    name: str, candles_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    name: str, off_grid: bool, candles_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    symbols = _write_data(candles_dir, tmp_path)
+    symbols = _write_data(candles_dir, tmp_path, off_grid=off_grid)
     path = _portfolio(tmp_path, symbols, PORTFOLIOS[name])
     loaded = load_portfolio(str(path), LoadOptions(cwd=tmp_path, environ={}))
     taken: list[int] = []

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -59,10 +60,16 @@ class CandleMatcher(Protocol):
 class StretchEnd:
     """Where a run of quiet steps taken at once ended (`skip_quiet`): its last step's market
     time, and whether that step's `after_step` was absorbed with the others (the engine then
-    does not run it)."""
+    does not run it).
+
+    `next_step` holds the candle events of the step after the stretch when the stretch ended
+    because that step is not quiet and the feed was told to pass it too: the engine plays
+    them itself, in the feed's order, as if the feed had delivered them (a backtest spares the
+    feed's merge for a step whose candles it already holds)."""
 
     market_time: int
     serviced: bool
+    next_step: tuple[CandleEvent, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +134,10 @@ class PortfolioEngine:
         self._last_snapshot = -float("inf")
         self._last_commit = -float("inf")
         self._by_key: dict[FeedKey, list[BotSlot]] = {}
+        # Events a quiet stretch handed over (`StretchEnd.next_step`), played before the
+        # feed's next event, and each event's key by (symbol, interval).
+        self._queued: deque[CandleEvent] = deque()
+        self._key_of: dict[tuple[str, str], FeedKey] = {}
 
     @property
     def stopping(self) -> bool:
@@ -148,6 +159,7 @@ class PortfolioEngine:
             key = FeedKey(self._options.venue, setup.params.symbol, setup.interval)
             if key not in self._by_key:
                 self._by_key[key] = []
+                self._key_of[(key.symbol, key.interval)] = key
                 self._hub.subscribe(key, self._handler(key))
             self._by_key[key].append(slot)
         monitor = asyncio.create_task(self._monitor_loop())
@@ -176,6 +188,12 @@ class PortfolioEngine:
     def _handler(self, key: FeedKey) -> Callable[[CandleEvent], Awaitable[None]]:
         async def handle(event: CandleEvent) -> None:
             await self._on_event(key, event)
+            queued = self._queued
+            while queued:
+                # A loop, not a call from `_on_event`: a stretch's next step may end in
+                # another stretch, whose next step is queued in turn.
+                event = queued.popleft()
+                await self._on_event(self._key_of[(event.symbol, event.interval)], event)
 
         return handle
 
@@ -271,10 +289,12 @@ class PortfolioEngine:
         )
 
     def _stretched(self, reached: StretchEnd) -> None:
-        """Quiet steps were taken at once up to `reached`."""
+        """Quiet steps were taken at once up to `reached`; the feed's events of the step
+        after it, if it handed them over, come next."""
         self.step_ms = reached.market_time
         if reached.serviced:
             self._serviced_ms = reached.market_time
+        self._queued.extend(reached.next_step)
 
     async def _turn(self) -> None:
         """Let signal handlers and the monitor run even when the feed never waits."""

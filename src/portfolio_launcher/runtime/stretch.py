@@ -26,6 +26,7 @@ import numpy as np
 import numpy.typing as npt
 from numba import njit
 
+from portfolio_launcher.core.market import CandleEvent, candles_from_rows
 from portfolio_launcher.exchange.paper.exchange import PaperExchange
 from portfolio_launcher.feeds.columns import CandleColumns
 from portfolio_launcher.feeds.protocol import Subscription
@@ -321,9 +322,12 @@ class QuietStretches:
             if not self._leads(pending, first, at):
                 return None
             lead = 1
+        look = self._look(at)
+        if look <= 0:
+            return None
         quiet = self._quiet_candles(
             at,
-            MAX_STRETCH,
+            look,
             (band_low, band_high),
             (bound_low, bound_high, max(afters), min(untils)),
         )
@@ -341,10 +345,15 @@ class QuietStretches:
         if serviced < lead:
             return None  # the pending step's services act: the engine runs them first
         steps = min(quiet + lead, serviced + 1)
+        # The step after the stretch, when the stretch ends because its candles are not quiet
+        # (not at the end of the look): the feed passes it and the engine gets its events.
+        after_stretch: int | None = None
         if steps == quiet + lead:
             self._stopper = step_ms + self._length * quiet
-        self._apply(at, figures, steps - lead, min(steps, serviced))
-        return StretchEnd(int(figures.times[steps - 1]), serviced >= steps)
+            if quiet < look:
+                after_stretch = at + quiet
+        next_step = self._apply(at, figures, steps - lead, min(steps, serviced), after_stretch)
+        return StretchEnd(int(figures.times[steps - 1]), serviced >= steps, next_step)
 
     def _leads(self, pending: int, first: int, at: int) -> bool:
         """Whether the pending step can lead the figures: it is the grid step just before
@@ -356,6 +365,15 @@ class QuietStretches:
         return all(
             slot.runner.mark == closes[k] for slot, k in zip(self._slots, self._key_of, strict=True)
         )
+
+    def _look(self, at: int) -> int:
+        """How many steps from grid step `at` a stretch may take: at most `MAX_STRETCH`, up to
+        the grid's end and the run's (every step closing at or before `end_ms`)."""
+        grid = self._grid
+        look = min(MAX_STRETCH, grid.steps - at)
+        if self._end_ms is not None:
+            look = min(look, (self._end_ms - grid.t0) // self._length - at)
+        return look
 
     def _quiet_candles(
         self,
@@ -369,11 +387,6 @@ class QuietStretches:
         the bots' quiet bands (lows, highs); `bounds` the symbols' venue bounds (lows, highs)
         and the latest `after` and earliest `until` of them."""
         grid = self._grid
-        look = min(look, grid.steps - at)
-        if self._end_ms is not None:
-            look = min(look, (self._end_ms - grid.t0) // self._length - at)
-        if look <= 0:
-            return 0
         bound_low, bound_high, after, until = bounds
         return int(
             _quiet_run(
@@ -417,10 +430,18 @@ class QuietStretches:
             account_equity=self._paper.equity_path(closes, self._mark_rows),
         )
 
-    def _apply(self, at: int, figures: StretchFigures, candles: int, serviced: int) -> None:
+    def _apply(
+        self,
+        at: int,
+        figures: StretchFigures,
+        candles: int,
+        serviced: int,
+        after_stretch: int | None,
+    ) -> tuple[CandleEvent, ...]:
         """The `candles` steps from grid step `at` to the venue and the bots, the services'
         `after_step` of the figures' first `serviced` steps (the engine runs the next one's
-        when the stretch's last is not among them), then the feed's jump."""
+        when the stretch's last is not among them), then the feed's jump: past the grid step
+        `after_stretch` too when its events can be handed to the engine (returned)."""
         grid = self._grid
         rows = grid.rows
         kept = min(candles, self._paper.history_limit)
@@ -435,6 +456,29 @@ class QuietStretches:
         if serviced > 0:
             for service in self._services:
                 service.absorb(figures, serviced)
-        # The feed goes on after the stretch's last close: with the next step's close, the
-        # fast case of its search, when no candle lies between two steps.
+        next_step = () if after_stretch is None else self._step_events(after_stretch)
+        if next_step:
+            market_time += self._length
+        # The feed goes on after the last close it need not deliver: with the next step's
+        # close, the fast case of its search, when no candle lies between two steps.
         self._feed.skip_to(market_time + (self._length if grid.regular else 1))
+        return next_step
+
+    def _step_events(self, step: int) -> tuple[CandleEvent, ...]:
+        """Grid step `step`'s candle events in the feed's order, which is the keys' order (the
+        engine subscribes them in its slots' order, as they are given here, and the feed
+        merges events of one close time in subscription order); none when a key has no
+        candle there or a candle off the grid comes before it (the feed delivers those)."""
+        grid = self._grid
+        rows = grid.row[:, step].tolist()
+        if min(rows) < 0 or (not grid.regular and np.isnan(grid.low[:, step]).any()):
+            return ()
+        candles = candles_from_rows(
+            [r[:, row].tolist() for r, row in zip(grid.rows, rows, strict=True)]
+        )
+        return tuple(
+            CandleEvent(symbol, interval, candle)
+            for symbol, interval, candle in zip(
+                self._symbols, self._key_intervals, candles, strict=True
+            )
+        )

@@ -147,6 +147,7 @@ def test_a_backtest_with_quiet_stretches_equals_one_step_by_step(
     taken: list[int] = []
     serviced: list[bool] = []
     led: list[bool] = []  # the services of the step before were taken with the stretch
+    handed: list[bool] = []  # the next step's events were handed to the engine
     advance = QuietStretches.advance
 
     def counting(
@@ -157,6 +158,7 @@ def test_a_backtest_with_quiet_stretches_equals_one_step_by_step(
             taken.append((reached.market_time - step_ms) // 300_000 + 1)
             serviced.append(reached.serviced)
             led.append(pending is not None)
+            handed.append(bool(reached.next_step))
         return reached
 
     monkeypatch.setattr(QuietStretches, "advance", counting)
@@ -171,4 +173,7 @@ def test_a_backtest_with_quiet_stretches_equals_one_step_by_step(
     # Both ends of a stretch occur: its last step's services absorbed, or left to the engine.
     assert any(serviced)
     assert any(led) and not all(led)
+    # The step after a stretch came from the stretch's grid, and also from the feed (a key
+    # without a candle there, a stretch ended by a service).
+    assert any(handed) and not all(handed)
     assert not all(serviced) or name == "plain"

@@ -65,7 +65,9 @@ class StretchEnd:
     `next_step` holds the candle events of the step after the stretch when the stretch ended
     because that step is not quiet and the feed was told to pass it too: the engine plays
     them itself, in the feed's order, as if the feed had delivered them (a backtest spares the
-    feed's merge for a step whose candles it already holds)."""
+    feed's merge for a step whose candles it already holds). When the first keys took that
+    step quietly with the stretch, `market_time` is that step's (begun, its services not run:
+    `serviced` is false) and `next_step` holds the other keys' events."""
 
     market_time: int
     serviced: bool

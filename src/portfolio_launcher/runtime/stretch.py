@@ -141,7 +141,9 @@ class StretchService(Protocol):
         ...
 
     def absorb(self, figures: StretchFigures, steps: int) -> None:
-        """The state after `after_step` of the first `steps` steps (all quiet)."""
+        """The state after `after_step` of the first `steps` steps (all quiet), from the
+        figures alone: the venue and the bots of the first keys may already hold the next
+        step's candle (`QuietStretches._apply`)."""
         ...
 
 
@@ -258,6 +260,9 @@ class QuietStretches:
         # The first bot of each key: whose closes are the key's marks, whose interval it has.
         self._slot_of_key = [self._key_of.index(k) for k in range(len(self._symbols))]
         self._key_index = np.array(self._key_of, dtype=np.int64)
+        self._bots_of_key = [
+            [i for i, key in enumerate(self._key_of) if key == k] for k in range(len(self._symbols))
+        ]
         self._bot_ids = tuple(s.bot_id for s in slots)
         # Each symbol's marks: the closes' row of its first bot.
         self._mark_rows = {s: self._slot_of_key[k] for k, s in enumerate(self._symbols)}
@@ -348,12 +353,52 @@ class QuietStretches:
         # The step after the stretch, when the stretch ends because its candles are not quiet
         # (not at the end of the look): the feed passes it and the engine gets its events.
         after_stretch: int | None = None
+        prefix = 0
         if steps == quiet + lead:
             self._stopper = step_ms + self._length * quiet
             if quiet < look:
                 after_stretch = at + quiet
-        next_step = self._apply(at, figures, steps - lead, min(steps, serviced), after_stretch)
+                if serviced >= steps:
+                    prefix = self._quiet_prefix(
+                        after_stretch, (band_low, band_high), (bound_low, bound_high)
+                    )
+                    if not max(afters) < first + self._length * quiet < min(untils):
+                        prefix = 0
+        candles = steps - lead
+        next_step = self._apply(at, figures, (candles, min(steps, serviced)), after_stretch, prefix)
+        if prefix and next_step:
+            # The first keys took that step with the stretch: the engine is in it already,
+            # its services still to run.
+            return StretchEnd(int(figures.times[steps - 1]) + self._length, False, next_step)
         return StretchEnd(int(figures.times[steps - 1]), serviced >= steps, next_step)
+
+    def _quiet_prefix(
+        self,
+        step: int,
+        bands: tuple[list[float], list[float]],
+        bounds: tuple[list[float], list[float]],
+    ) -> int:
+        """How many of the first keys (in the feed's order) are quiet at grid step `step`, where
+        the stretch ended: each key's candle inside its venue bounds and every bot's close of it
+        inside its band and above zero, `_quiet_run`'s test (the step's time is tested by the
+        caller). The ordinary path takes a step's keys in that order, and a quiet key changes
+        nothing another reads, so these keys take the step with the stretch. At most all keys
+        but one: the stretch ended there because some key is not quiet."""
+        grid = self._grid
+        lows = grid.low[:, step].tolist()
+        highs = grid.high[:, step].tolist()
+        closes = grid.close[:, step].tolist()
+        band_low, band_high = bands
+        bound_low, bound_high = bounds
+        keys = len(self._symbols)
+        for k in range(keys - 1):
+            if not (lows[k] > bound_low[k] and highs[k] < bound_high[k]):
+                return k
+            c = closes[k]
+            for i in self._bots_of_key[k]:
+                if not (c > band_low[i] and c < band_high[i] and c > 0.0):
+                    return k
+        return keys - 1
 
     def _leads(self, pending: int, first: int, at: int) -> bool:
         """Whether the pending step can lead the figures: it is the grid step just before
@@ -434,35 +479,51 @@ class QuietStretches:
         self,
         at: int,
         figures: StretchFigures,
-        candles: int,
-        serviced: int,
+        counts: tuple[int, int],
         after_stretch: int | None,
+        prefix: int,
     ) -> tuple[CandleEvent, ...]:
-        """The `candles` steps from grid step `at` to the venue and the bots, the services'
-        `after_step` of the figures' first `serviced` steps (the engine runs the next one's
-        when the stretch's last is not among them), then the feed's jump: past the grid step
-        `after_stretch` too when its events can be handed to the engine (returned)."""
+        """`counts` = (candles, serviced): the `candles` steps from grid step `at` to the venue
+        and the bots, the services' `after_step` of the figures' first `serviced` steps (the
+        engine runs the next one's when the stretch's last is not among them), then the feed's
+        jump: past the grid step `after_stretch` too when its events can be handed to the
+        engine. Those are returned, but for the first `prefix` keys', which take that step
+        here with the stretch (see `_quiet_prefix`)."""
+        candles, serviced = counts
         grid = self._grid
         rows = grid.rows
-        kept = min(candles, self._paper.history_limit)
+        next_step = () if after_stretch is None else self._step_events(after_stretch)
+        if not next_step:
+            prefix = 0
+        limit = self._paper.history_limit
         ends = (grid.row[:, at + candles - 1] + 1).tolist()
         for k, symbol in enumerate(self._symbols):
             end = ends[k]
+            taken = candles
+            if k < prefix:
+                end += 1
+                taken += 1
+            kept = min(taken, limit)
             self._paper.absorb_quiet(symbol, rows[k][:, end - kept : end].T, self._key_intervals[k])
         market_time = grid.t0 + self._length * (at + candles)
         for slot, k, window in zip(self._slots, self._key_of, self._windows, strict=True):
             end = ends[k]
-            slot.runner.absorb_quiet(rows[k][:, end - min(candles, window) : end], market_time)
+            if k < prefix:
+                slot.runner.absorb_quiet(
+                    rows[k][:, end + 1 - min(candles + 1, window) : end + 1],
+                    market_time + self._length,
+                )
+            else:
+                slot.runner.absorb_quiet(rows[k][:, end - min(candles, window) : end], market_time)
         if serviced > 0:
             for service in self._services:
                 service.absorb(figures, serviced)
-        next_step = () if after_stretch is None else self._step_events(after_stretch)
         if next_step:
             market_time += self._length
         # The feed goes on after the last close it need not deliver: with the next step's
         # close, the fast case of its search, when no candle lies between two steps.
         self._feed.skip_to(market_time + (self._length if grid.regular else 1))
-        return next_step
+        return next_step[prefix:]
 
     def _step_events(self, step: int) -> tuple[CandleEvent, ...]:
         """Grid step `step`'s candle events in the feed's order, which is the keys' order (the

@@ -148,6 +148,7 @@ def test_a_backtest_with_quiet_stretches_equals_one_step_by_step(
     serviced: list[bool] = []
     led: list[bool] = []  # the services of the step before were taken with the stretch
     handed: list[bool] = []  # the next step's events were handed to the engine
+    prefixed: list[bool] = []  # ... but for the first keys', which took that step quietly
     advance = QuietStretches.advance
 
     def counting(
@@ -159,6 +160,12 @@ def test_a_backtest_with_quiet_stretches_equals_one_step_by_step(
             serviced.append(reached.serviced)
             led.append(pending is not None)
             handed.append(bool(reached.next_step))
+            prefixed.append(0 < len(reached.next_step) < len(symbols))
+            # Every bot is at the last step it took: the first keys' bots one step further.
+            later = {e.symbol for e in reached.next_step}
+            for slot in self._slots:
+                behind = prefixed[-1] and slot.runner.setup.params.symbol in later
+                assert slot.runner.market_time == reached.market_time - 300_000 * behind
         return reached
 
     monkeypatch.setattr(QuietStretches, "advance", counting)
@@ -171,9 +178,10 @@ def test_a_backtest_with_quiet_stretches_equals_one_step_by_step(
     least = len(fast.record.times_ms) // 4 if name == "plain" else 5
     assert sum(taken) > least
     # Both ends of a stretch occur: its last step's services absorbed, or left to the engine.
-    assert any(serviced)
+    assert any(s or p for s, p in zip(serviced, prefixed, strict=True))
     assert any(led) and not all(led)
     # The step after a stretch came from the stretch's grid, and also from the feed (a key
     # without a candle there, a stretch ended by a service).
     assert any(handed) and not all(handed)
+    assert any(prefixed) and not all(prefixed)
     assert not all(serviced) or name == "plain"

@@ -492,8 +492,8 @@ class QuietStretches:
         candles, serviced = counts
         grid = self._grid
         rows = grid.rows
-        next_step = () if after_stretch is None else self._step_events(after_stretch)
-        if not next_step:
+        handed = None if after_stretch is None else self._handed_rows(after_stretch)
+        if handed is None:
             prefix = 0
         limit = self._paper.history_limit
         ends = (grid.row[:, at + candles - 1] + 1).tolist()
@@ -518,28 +518,36 @@ class QuietStretches:
         if serviced > 0:
             for service in self._services:
                 service.absorb(figures, serviced)
-        if next_step:
+        next_step: tuple[CandleEvent, ...] = ()
+        if handed is not None:
+            next_step = self._events(handed, prefix)
             market_time += self._length
         # The feed goes on after the last close it need not deliver: with the next step's
         # close, the fast case of its search, when no candle lies between two steps.
         self._feed.skip_to(market_time + (self._length if grid.regular else 1))
-        return next_step[prefix:]
+        return next_step
 
-    def _step_events(self, step: int) -> tuple[CandleEvent, ...]:
-        """Grid step `step`'s candle events in the feed's order, which is the keys' order (the
-        engine subscribes them in its slots' order, as they are given here, and the feed
-        merges events of one close time in subscription order); none when a key has no
-        candle there or a candle off the grid comes before it (the feed delivers those)."""
+    def _handed_rows(self, step: int) -> list[int] | None:
+        """Each key's row at grid step `step` when the engine can be handed that step's events
+        (`_events`); None when a key has no candle there or a candle off the grid comes before
+        it (the feed delivers those)."""
         grid = self._grid
-        rows = grid.row[:, step].tolist()
+        rows: list[int] = grid.row[:, step].tolist()
         if min(rows) < 0 or (not grid.regular and np.isnan(grid.low[:, step]).any()):
-            return ()
+            return None
+        return rows
+
+    def _events(self, rows: list[int], first: int) -> tuple[CandleEvent, ...]:
+        """The candle events of keys `first` on at their `rows`, in the feed's order: the keys'
+        order (the engine subscribes them in its slots' order, as they are given here, and
+        the feed merges the events of one close time in subscription order)."""
+        grid_rows = self._grid.rows
         candles = candles_from_rows(
-            [r[:, row].tolist() for r, row in zip(grid.rows, rows, strict=True)]
+            [grid_rows[k][:, rows[k]].tolist() for k in range(first, len(rows))]
         )
         return tuple(
             CandleEvent(symbol, interval, candle)
             for symbol, interval, candle in zip(
-                self._symbols, self._key_intervals, candles, strict=True
+                self._symbols[first:], self._key_intervals[first:], candles, strict=True
             )
         )

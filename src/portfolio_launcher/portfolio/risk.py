@@ -58,10 +58,15 @@ class OrderExposure:
         bot_id: str, *, quantity: float, price: float, leverage: float, reduce_only: bool
     ) -> OrderExposure:
         """From an order's quantity, its price (limit or reference) and the bot's leverage."""
-        if leverage <= 0:
-            raise ValueError(f"leverage must be positive (got {leverage})")
+        require_leverage(leverage)
         notional = abs(quantity) * price
         return OrderExposure(bot_id, reduce_only, notional, notional / leverage)
+
+
+def require_leverage(leverage: float) -> None:
+    """Refuse a leverage that cannot size a margin (`OrderExposure.of` checks every order)."""
+    if leverage <= 0:
+        raise ValueError(f"leverage must be positive (got {leverage})")
 
 
 @dataclass(frozen=True, slots=True)

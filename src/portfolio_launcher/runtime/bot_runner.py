@@ -21,7 +21,7 @@ import numpy as np
 from portfolio_launcher.core.account import Category, MarginMode
 from portfolio_launcher.core.errors import OrderNotFoundError, RejectedError
 from portfolio_launcher.core.market import Candle, InstrumentRules
-from portfolio_launcher.core.orders import Fill, Order, OrderRequest
+from portfolio_launcher.core.orders import Fill, OrderRequest
 from portfolio_launcher.core.records import evolve
 from portfolio_launcher.exchange.protocol import Exchange
 from portfolio_launcher.portfolio.book import Book
@@ -130,6 +130,10 @@ class BotRunner:
         self._pnl_book: Book | None = None
         self._pnl_mark = 0.0
         self._pnl = 0.0
+        self._leverage = setup.params.leverage
+        # `committed_margin` of `_margin_state` (see `_margin_in_use`).
+        self._margin_state: BotState | None = None
+        self._margin = 0.0
 
     @property
     def state(self) -> BotState:
@@ -371,36 +375,41 @@ class BotRunner:
 
     async def _place(self, intent: PlaceOrder) -> Outcome:
         req = intent.request
+        bot_id, recorder = self.bot_id, self._recorder
         check = OrderCheck(
-            bot_id=self.bot_id,
-            request=req,
-            reference_price=self.mark,
-            leverage=self.setup.params.leverage,
-            margin_in_use=committed_margin(self.state, self.setup.params)
-            - self._own_margin(intent),
-            budget=self._budget(self.bot_id),
+            bot_id,
+            req,
+            self.mark,
+            self._leverage,
+            self._margin_in_use(req),
+            self._budget(bot_id),
         )
         verdict = self._gate.review(check)
         if not verdict.accepted:
-            self._recorder.order(
-                self.bot_id, req, "risk_rejected", self.market_time, verdict.reason
-            )
+            recorder.order(bot_id, req, "risk_rejected", self.market_time, verdict.reason)
             return Outcome.REJECTED
         try:
             await self._exchange.create_order(req)
         except RejectedError as e:
-            self._recorder.order(self.bot_id, req, "rejected", self.market_time, str(e))
+            recorder.order(bot_id, req, "rejected", self.market_time, str(e))
             return Outcome.REJECTED
-        self._recorder.order(self.bot_id, req, "placed", self.market_time)
+        recorder.order(bot_id, req, "placed", self.market_time)
         return Outcome.ACCEPTED
 
-    def _own_margin(self, intent: PlaceOrder) -> float:
-        """The intent is already in the state as pending: don't count it twice at the gate."""
-        req = intent.request
+    def _margin_in_use(self, req: OrderRequest) -> float:
+        """The bot's committed margin without this request, which is already in the state as
+        pending (not counted twice at the gate). `committed_margin` is kept per state: a
+        batch's accepted orders share one state (see `_act`), so it is summed once for them."""
+        state = self.state
+        if state is not self._margin_state:
+            self._margin = committed_margin(state, self.setup.params)
+            self._margin_state = state
         if req.reduce_only:
-            return 0.0
-        price = req.price if req.price is not None else self.mark
-        return req.quantity * price / self.setup.params.leverage
+            own = 0.0
+        else:
+            price = req.price if req.price is not None else self.mark
+            own = req.quantity * price / self._leverage
+        return self._margin - own
 
     async def _cancel(self, intent: CancelOrder) -> Outcome:
         try:
@@ -409,7 +418,8 @@ class BotRunner:
             return Outcome.GONE
         except RejectedError:
             return Outcome.REJECTED
-        self._recorder.order(self.bot_id, _request_of(order), "cancelled", self.market_time)
+        # The order carries every field of its request that the record reads.
+        self._recorder.order(self.bot_id, order, "cancelled", self.market_time)
         return Outcome.ACCEPTED
 
     def documents(self, extra: Mapping[str, Any]) -> tuple[str, str]:
@@ -428,15 +438,3 @@ class BotRunner:
         data = json.loads(doc)
         self.book = Book.from_dict(data["book"])
         self.mark = float(data["mark"])
-
-
-def _request_of(order: Order) -> OrderRequest:
-    return OrderRequest(
-        client_order_id=order.client_order_id,
-        symbol=order.symbol,
-        side=order.side,
-        order_type=order.order_type,
-        quantity=order.quantity,
-        price=order.price,
-        reduce_only=order.reduce_only,
-    )

@@ -18,6 +18,7 @@ from portfolio_launcher.portfolio.risk import (
     OrderExposure,
     RiskLimits,
     RiskVerdict,
+    require_leverage,
     review_order,
 )
 from portfolio_launcher.runtime.bot_runner import BotRunner
@@ -69,17 +70,19 @@ class PortfolioRiskGate:
     def review(self, check: OrderCheck) -> RiskVerdict:
         """Accept or refuse one order of one bot."""
         req = check.request
+        if req.reduce_only:
+            # `review_order` accepts it before reading anything else: neither the order's
+            # exposure nor the view (every bot's exposure, all pure reads) is built for the
+            # take profits and closes; the leverage is still checked, as `OrderExposure.of` does.
+            require_leverage(check.leverage)
+            return self._accepted(check.bot_id, ACCEPT)
         order = OrderExposure.of(
             check.bot_id,
             quantity=req.quantity,
             price=req.price if req.price is not None else check.reference_price,
             leverage=check.leverage,
-            reduce_only=req.reduce_only,
+            reduce_only=False,
         )
-        if order.reduce_only:
-            # `review_order` accepts it before reading the view: the view (every bot's
-            # exposure, all pure reads) is not built for the take profits and closes.
-            return self._accepted(check.bot_id, ACCEPT)
         exclude = req.client_order_id
         total = 0.0
         realized_unrealized = 0.0

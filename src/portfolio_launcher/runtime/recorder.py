@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from portfolio_launcher.core.orders import Fill, OrderRequest
+from portfolio_launcher.core.orders import Fill, Order, OrderRequest
 from portfolio_launcher.store.protocol import (
     AlertRecord,
     Correction,
@@ -43,9 +43,15 @@ class StepRecorder:
         self.alert_count = 0
 
     def order(
-        self, bot_id: str, request: OrderRequest, status: str, time_ms: int, reason: str = ""
+        self,
+        bot_id: str,
+        request: OrderRequest | Order,
+        status: str,
+        time_ms: int,
+        reason: str = "",
     ) -> None:
-        """Record an order's placement, refusal or cancellation."""
+        """Record an order's placement, refusal or cancellation: of the request, or of the
+        venue's order (a cancellation), whose fields of the same names are the request's."""
         # `str()` of a StrEnum is its value, without the `value` property's descriptor call.
         side = str(request.side)
         self.orders.append(

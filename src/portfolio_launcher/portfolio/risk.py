@@ -26,10 +26,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from portfolio_launcher.config.portfolio_models import PortfolioSettings
+from portfolio_launcher.core.records import quick_init
 
 RTOL = 1e-9
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class RiskVerdict:
     """A gate's answer; `rule` names the refusing rule (`exposure`, `bot_margin`,
@@ -43,6 +45,7 @@ class RiskVerdict:
 ACCEPT = RiskVerdict(True)
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class OrderExposure:
     """What one order would add: notional = quantity x reference price, margin = notional /
@@ -69,6 +72,7 @@ def require_leverage(leverage: float) -> None:
         raise ValueError(f"leverage must be positive (got {leverage})")
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class ExposureView:
     """The portfolio and the ordering bot as they stand before this order."""

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
+from portfolio_launcher.core.records import quick_init
 from portfolio_launcher.strategy.state import OrderRole
 
 MAX_ID_LENGTH = 36
@@ -41,6 +42,7 @@ def to_base36(n: int) -> str:
             return out
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class OrderId:
     """The parts of one of our client order ids."""

@@ -40,7 +40,8 @@ def adding_notional(runner: BotRunner, exclude: str) -> float:
         if o.side is not buy or o.client_order_id == exclude:
             continue
         price = o.price if o.order_type is limit and o.price else mark
-        total += o.remaining * price
+        remaining = o.quantity - o.filled  # `o.remaining`, max(0.0, ...), inlined: per order
+        total += (remaining if remaining > 0.0 else 0.0) * price
     return total
 
 
@@ -63,7 +64,8 @@ class PortfolioRiskGate:
         self._halted = halted
         self._blocked = blocked
         self._on_refusal = on_refusal
-        self._episodes: set[tuple[str, str]] = set()
+        # The rules refusing each bot in its current episodes (an accepted order ends them).
+        self._episodes: dict[str, set[str]] = {}
         self.refusals = 0
         self._cache: dict[str, _Terms] = {}
 
@@ -123,14 +125,14 @@ class PortfolioRiskGate:
         if verdict.accepted:
             return self._accepted(check.bot_id, verdict)
         self.refusals += 1
-        key = (check.bot_id, verdict.rule)
-        if key not in self._episodes:
-            self._episodes.add(key)
+        rules = self._episodes.setdefault(check.bot_id, set())
+        if verdict.rule not in rules:
+            rules.add(verdict.rule)
             self._on_refusal(check.bot_id, verdict)
         return verdict
 
     def _accepted(self, bot_id: str, verdict: RiskVerdict) -> RiskVerdict:
         """An accepted order ends the bot's refusal episodes."""
         if self._episodes:
-            self._episodes = {e for e in self._episodes if e[0] != bot_id}
+            self._episodes.pop(bot_id, None)
         return verdict

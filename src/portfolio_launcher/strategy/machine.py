@@ -141,8 +141,16 @@ def _market_in_flight(state: BotState) -> OrderRecord | None:
     return None
 
 
+_CLOSING_ROLES = frozenset((OrderRole.STOP_LOSS, OrderRole.CLOSE))
+
+
 def _closing(state: BotState) -> bool:
-    return any(o.role in (OrderRole.STOP_LOSS, OrderRole.CLOSE) for o in state.orders)
+    """A stop loss or a close is in flight (a plain loop: read at every decision and fill)."""
+    closing = _CLOSING_ROLES
+    for o in state.orders:  # noqa: SIM110 (no generator: runs at every decision and fill)
+        if o.role in closing:
+            return True
+    return False
 
 
 def _reconcile(b: _Batch) -> None:

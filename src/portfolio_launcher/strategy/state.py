@@ -41,7 +41,10 @@ class OrderRole(StrEnum):
     @property
     def is_entry(self) -> bool:
         """A buy that adds to the position."""
-        return self in (OrderRole.BASE, OrderRole.DCA, OrderRole.LADDER)
+        return self in _ENTRY_ROLES
+
+
+_ENTRY_ROLES = frozenset((OrderRole.BASE, OrderRole.DCA, OrderRole.LADDER))
 
 
 @quick_init

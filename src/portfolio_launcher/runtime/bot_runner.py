@@ -39,6 +39,7 @@ from portfolio_launcher.strategy import (
     PlaceOrder,
     StrategyParams,
     acknowledge,
+    acknowledge_cancelled,
     acknowledge_placed,
     close_out,
     closed_externally,
@@ -347,9 +348,11 @@ class BotRunner:
         self.state = decision.state
         self._busy = True
         # Accepted placements are acknowledged together when the batch is sent (one copy of
-        # the state, not one per order); refusals and cancels at once, since they remove
-        # records that the next order's margin check reads.
+        # the state, not one per order), cancels that succeeded together before the next
+        # placement (whose margin check reads the records they remove) or at the end, and
+        # refusals at once: the same state as acknowledging each intent in turn.
         accepted: list[str] = []
+        cancelled: list[str] = []
         try:
             aborted = False
             for intent in decision.intents:
@@ -357,15 +360,23 @@ class BotRunner:
                     self.state = acknowledge(self.state, IntentResult(intent, Outcome.REJECTED))
                     continue
                 if isinstance(intent, PlaceOrder):
+                    if cancelled:
+                        self.state = acknowledge_cancelled(self.state, cancelled)
+                        cancelled.clear()
                     outcome = await self._place(intent)
                     if outcome is Outcome.ACCEPTED:
                         accepted.append(intent.client_order_id)
                         continue
                 else:
                     outcome = await self._cancel(intent)
-                    aborted = outcome is Outcome.REJECTED
+                    if outcome is not Outcome.REJECTED:
+                        cancelled.append(intent.client_order_id)
+                        continue
+                    aborted = True
                 self.state = acknowledge(self.state, IntentResult(intent, outcome))
         finally:
+            if cancelled:
+                self.state = acknowledge_cancelled(self.state, cancelled)
             if accepted:
                 self.state = acknowledge_placed(self.state, accepted)
             self._busy = False

@@ -289,6 +289,18 @@ def acknowledge_placed(state: BotState, client_order_ids: Collection[str]) -> Bo
     return evolve(state, orders=tuple(orders)) if found else state
 
 
+def acknowledge_cancelled(state: BotState, client_order_ids: Collection[str]) -> BotState:
+    """`acknowledge` of a cancel that was accepted or found the order gone, for each of these
+    ids, in one copy of the state (the same state: each drops its record, if any).
+
+    The runtime sends a decision's cancels one after another and drops their records together
+    before the next placement (whose margin check reads them) or at the end of the batch."""
+    wanted = set(client_order_ids)
+    orders = state.orders
+    kept = [o for o in orders if o.client_order_id not in wanted]
+    return evolve(state, orders=tuple(kept)) if len(kept) != len(orders) else state
+
+
 def forget_order(state: BotState, client_order_id: str) -> BotState:
     """Drop a record the venue no longer knows (reconciliation found it neither open nor filled)."""
     return evolve(

@@ -19,8 +19,8 @@ from portfolio_launcher.core.records import evolve
 from portfolio_launcher.core.rounding import (
     PriceRounding,
     floor_to_step,
-    is_step_multiple,
     round_price,
+    snap_multiple,
 )
 from portfolio_launcher.strategy.ids import parse_id
 from portfolio_launcher.strategy.intents import CancelOrder, IntentResult, Outcome, PlaceOrder
@@ -49,9 +49,8 @@ def qty_tolerance(rules: InstrumentRules) -> float:
 
 def snap_qty(value: float, rules: InstrumentRules) -> float:
     """A quantity summed from whole steps, with float noise removed (others are left alone)."""
-    if rules.qty_step > 0 and is_step_multiple(value, rules.qty_step):
-        return round_price(value, rules.qty_step)
-    return value
+    step = rules.qty_step
+    return snap_multiple(value, step) if step > 0 else value
 
 
 def _orders_after_fill(

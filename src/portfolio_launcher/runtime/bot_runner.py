@@ -132,6 +132,7 @@ class BotRunner:
         self._pnl_mark = 0.0
         self._pnl = 0.0
         self._leverage = setup.params.leverage
+        self._context: Context | None = None
         # `committed_margin` of `_margin_state` (see `_margin_in_use`).
         self._margin_state: BotState | None = None
         self._margin = 0.0
@@ -196,9 +197,15 @@ class BotRunner:
             self.mark = candles[-1].close
 
     def context(self) -> Context:
-        """The strategy's context now (the budget can change between calls)."""
-        assert self.rules is not None, "start() first"
-        return Context(self.setup.params, self.rules, self._budget(self.bot_id))
+        """The strategy's context now (the budget can change between calls). The last one is
+        kept while its rules and budget are the same (a zero budget is not trusted: -0.0)."""
+        rules = self.rules
+        assert rules is not None, "start() first"
+        budget = self._budget(self.bot_id)
+        ctx = self._context
+        if ctx is None or ctx.rules is not rules or ctx.budget != budget or budget == 0.0:
+            ctx = self._context = Context(self.setup.params, rules, budget)
+        return ctx
 
     def quiet_limits(self) -> tuple[float, float] | None:
         """The open range of closes that `quiet_close` takes without a decision (`quiet_band`

@@ -60,7 +60,7 @@ def _orders_after_fill(
     fully filled, else moved to the end with its filled quantity."""
     filled = snap_qty(record.filled + fill.quantity, rules)
     cid = fill.client_order_id
-    others = tuple(o for o in state.orders if o.client_order_id != cid)
+    others = tuple([o for o in state.orders if o.client_order_id != cid])  # no generator
     if filled >= record.quantity - qty_tolerance(rules):
         return others
     return (*others, evolve(record, filled=filled))
@@ -185,8 +185,12 @@ def _apply_sell(
     plan = state.tp_plan
     if record is not None and record.cycle == state.cycle and record.revision == state.tp_revision:
         plan = tuple(
-            evolve(lv, filled=snap_qty(lv.filled + sold, rules)) if lv.index == record.index else lv
-            for lv in plan
+            [
+                evolve(lv, filled=snap_qty(lv.filled + sold, rules))
+                if lv.index == record.index
+                else lv
+                for lv in plan
+            ]
         )
     new = evolve(
         state,
@@ -199,7 +203,7 @@ def _apply_sell(
     if new.quantity <= tol:
         reason = _END_REASONS.get(role, "take profit")
         return _end_cycle(new, fill.time, reason, params)
-    planned = sum(lv.remaining for lv in new.tp_plan)
+    planned = sum([lv.remaining for lv in new.tp_plan])  # the same additions, no generator
     if abs(planned - new.quantity) > tol:
         # A sell outside the current plan (a cancelled TP that filled anyway): cover the rest.
         return replan_tp(new, params, rules)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from portfolio_launcher.core.records import quick_init
+
 
 class Side(StrEnum):
     """Order side."""
@@ -37,6 +39,7 @@ class Liquidity(StrEnum):
     TAKER = "taker"
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class OrderRequest:
     """What a bot asks an exchange to create. `price` is None for market orders."""
@@ -50,6 +53,7 @@ class OrderRequest:
     reduce_only: bool = False
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Order:
     """An order as the exchange knows it."""
@@ -78,6 +82,7 @@ class Order:
         return self.status in (OrderStatus.OPEN, OrderStatus.PARTIALLY_FILLED)
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Fill:
     """One execution. `fee` is in quote currency and positive when paid."""

@@ -97,6 +97,22 @@ def is_step_multiple(value: float, step: float) -> bool:
     return min(abs(rem), d_step - abs(rem)) <= d_step * Decimal(repr(_MULTIPLE_TOLERANCE))
 
 
+def snap_multiple(value: float, step: float) -> float:
+    """`round_price(value, step)` when `is_step_multiple(value, step)`, else `value` (for a
+    positive `step`): a sum of whole steps with its float noise removed. The common case is
+    decided on one quotient, by the same tests those two functions apply to it."""
+    x = value / step
+    if -_HALF_EXACT < x < _HALF_EXACT:  # finite and within both functions' float paths
+        n = round(x)
+        distance = abs(x - n)
+        margin = 1e-15 * (abs(x) + 1.0)
+        if distance <= _MULTIPLE_TOLERANCE - margin:
+            return _snap(n, step)  # `round_price`'s float path: far from a tie
+        if distance >= _MULTIPLE_TOLERANCE + margin:
+            return value
+    return round_price(value, step) if is_step_multiple(value, step) else value
+
+
 def _snap(n: int | float, step: float) -> float:
     """n * step, the float nearest the exact decimal product: what the venue would write.
 
@@ -145,5 +161,6 @@ __all__ = [
     "floor_to_step",
     "is_step_multiple",
     "round_price",
+    "snap_multiple",
     "step_parts",
 ]

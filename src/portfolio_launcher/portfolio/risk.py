@@ -26,10 +26,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from portfolio_launcher.config.portfolio_models import PortfolioSettings
+from portfolio_launcher.core.records import quick_init
 
 RTOL = 1e-9
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class RiskVerdict:
     """A gate's answer; `rule` names the refusing rule (`exposure`, `bot_margin`,
@@ -43,6 +45,7 @@ class RiskVerdict:
 ACCEPT = RiskVerdict(True)
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class OrderExposure:
     """What one order would add: notional = quantity x reference price, margin = notional /
@@ -58,12 +61,18 @@ class OrderExposure:
         bot_id: str, *, quantity: float, price: float, leverage: float, reduce_only: bool
     ) -> OrderExposure:
         """From an order's quantity, its price (limit or reference) and the bot's leverage."""
-        if leverage <= 0:
-            raise ValueError(f"leverage must be positive (got {leverage})")
+        require_leverage(leverage)
         notional = abs(quantity) * price
         return OrderExposure(bot_id, reduce_only, notional, notional / leverage)
 
 
+def require_leverage(leverage: float) -> None:
+    """Refuse a leverage that cannot size a margin (`OrderExposure.of` checks every order)."""
+    if leverage <= 0:
+        raise ValueError(f"leverage must be positive (got {leverage})")
+
+
+@quick_init
 @dataclass(frozen=True, slots=True)
 class ExposureView:
     """The portfolio and the ordering bot as they stand before this order."""

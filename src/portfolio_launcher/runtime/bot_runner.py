@@ -21,7 +21,7 @@ import numpy as np
 from portfolio_launcher.core.account import Category, MarginMode
 from portfolio_launcher.core.errors import OrderNotFoundError, RejectedError
 from portfolio_launcher.core.market import Candle, InstrumentRules
-from portfolio_launcher.core.orders import Fill, Order, OrderRequest
+from portfolio_launcher.core.orders import Fill, OrderRequest
 from portfolio_launcher.core.records import evolve
 from portfolio_launcher.exchange.protocol import Exchange
 from portfolio_launcher.portfolio.book import Book
@@ -39,6 +39,7 @@ from portfolio_launcher.strategy import (
     PlaceOrder,
     StrategyParams,
     acknowledge,
+    acknowledge_cancelled,
     acknowledge_placed,
     close_out,
     closed_externally,
@@ -130,6 +131,11 @@ class BotRunner:
         self._pnl_book: Book | None = None
         self._pnl_mark = 0.0
         self._pnl = 0.0
+        self._leverage = setup.params.leverage
+        self._context: Context | None = None
+        # `committed_margin` of `_margin_state` (see `_margin_in_use`).
+        self._margin_state: BotState | None = None
+        self._margin = 0.0
 
     @property
     def state(self) -> BotState:
@@ -191,9 +197,15 @@ class BotRunner:
             self.mark = candles[-1].close
 
     def context(self) -> Context:
-        """The strategy's context now (the budget can change between calls)."""
-        assert self.rules is not None, "start() first"
-        return Context(self.setup.params, self.rules, self._budget(self.bot_id))
+        """The strategy's context now (the budget can change between calls). The last one is
+        kept while its rules and budget are the same (a zero budget is not trusted: -0.0)."""
+        rules = self.rules
+        assert rules is not None, "start() first"
+        budget = self._budget(self.bot_id)
+        ctx = self._context
+        if ctx is None or ctx.rules is not rules or ctx.budget != budget or budget == 0.0:
+            ctx = self._context = Context(self.setup.params, rules, budget)
+        return ctx
 
     def quiet_limits(self) -> tuple[float, float] | None:
         """The open range of closes that `quiet_close` takes without a decision (`quiet_band`
@@ -343,9 +355,11 @@ class BotRunner:
         self.state = decision.state
         self._busy = True
         # Accepted placements are acknowledged together when the batch is sent (one copy of
-        # the state, not one per order); refusals and cancels at once, since they remove
-        # records that the next order's margin check reads.
+        # the state, not one per order), cancels that succeeded together before the next
+        # placement (whose margin check reads the records they remove) or at the end, and
+        # refusals at once: the same state as acknowledging each intent in turn.
         accepted: list[str] = []
+        cancelled: list[str] = []
         try:
             aborted = False
             for intent in decision.intents:
@@ -353,15 +367,23 @@ class BotRunner:
                     self.state = acknowledge(self.state, IntentResult(intent, Outcome.REJECTED))
                     continue
                 if isinstance(intent, PlaceOrder):
+                    if cancelled:
+                        self.state = acknowledge_cancelled(self.state, cancelled)
+                        cancelled.clear()
                     outcome = await self._place(intent)
                     if outcome is Outcome.ACCEPTED:
                         accepted.append(intent.client_order_id)
                         continue
                 else:
                     outcome = await self._cancel(intent)
-                    aborted = outcome is Outcome.REJECTED
+                    if outcome is not Outcome.REJECTED:
+                        cancelled.append(intent.client_order_id)
+                        continue
+                    aborted = True
                 self.state = acknowledge(self.state, IntentResult(intent, outcome))
         finally:
+            if cancelled:
+                self.state = acknowledge_cancelled(self.state, cancelled)
             if accepted:
                 self.state = acknowledge_placed(self.state, accepted)
             self._busy = False
@@ -371,36 +393,41 @@ class BotRunner:
 
     async def _place(self, intent: PlaceOrder) -> Outcome:
         req = intent.request
+        bot_id, recorder = self.bot_id, self._recorder
         check = OrderCheck(
-            bot_id=self.bot_id,
-            request=req,
-            reference_price=self.mark,
-            leverage=self.setup.params.leverage,
-            margin_in_use=committed_margin(self.state, self.setup.params)
-            - self._own_margin(intent),
-            budget=self._budget(self.bot_id),
+            bot_id,
+            req,
+            self.mark,
+            self._leverage,
+            self._margin_in_use(req),
+            self._budget(bot_id),
         )
         verdict = self._gate.review(check)
         if not verdict.accepted:
-            self._recorder.order(
-                self.bot_id, req, "risk_rejected", self.market_time, verdict.reason
-            )
+            recorder.order(bot_id, req, "risk_rejected", self.market_time, verdict.reason)
             return Outcome.REJECTED
         try:
             await self._exchange.create_order(req)
         except RejectedError as e:
-            self._recorder.order(self.bot_id, req, "rejected", self.market_time, str(e))
+            recorder.order(bot_id, req, "rejected", self.market_time, str(e))
             return Outcome.REJECTED
-        self._recorder.order(self.bot_id, req, "placed", self.market_time)
+        recorder.order(bot_id, req, "placed", self.market_time)
         return Outcome.ACCEPTED
 
-    def _own_margin(self, intent: PlaceOrder) -> float:
-        """The intent is already in the state as pending: don't count it twice at the gate."""
-        req = intent.request
+    def _margin_in_use(self, req: OrderRequest) -> float:
+        """The bot's committed margin without this request, which is already in the state as
+        pending (not counted twice at the gate). `committed_margin` is kept per state: a
+        batch's accepted orders share one state (see `_act`), so it is summed once for them."""
+        state = self.state
+        if state is not self._margin_state:
+            self._margin = committed_margin(state, self.setup.params)
+            self._margin_state = state
         if req.reduce_only:
-            return 0.0
-        price = req.price if req.price is not None else self.mark
-        return req.quantity * price / self.setup.params.leverage
+            own = 0.0
+        else:
+            price = req.price if req.price is not None else self.mark
+            own = req.quantity * price / self._leverage
+        return self._margin - own
 
     async def _cancel(self, intent: CancelOrder) -> Outcome:
         try:
@@ -409,7 +436,8 @@ class BotRunner:
             return Outcome.GONE
         except RejectedError:
             return Outcome.REJECTED
-        self._recorder.order(self.bot_id, _request_of(order), "cancelled", self.market_time)
+        # The order carries every field of its request that the record reads.
+        self._recorder.order(self.bot_id, order, "cancelled", self.market_time)
         return Outcome.ACCEPTED
 
     def documents(self, extra: Mapping[str, Any]) -> tuple[str, str]:
@@ -428,15 +456,3 @@ class BotRunner:
         data = json.loads(doc)
         self.book = Book.from_dict(data["book"])
         self.mark = float(data["mark"])
-
-
-def _request_of(order: Order) -> OrderRequest:
-    return OrderRequest(
-        client_order_id=order.client_order_id,
-        symbol=order.symbol,
-        side=order.side,
-        order_type=order.order_type,
-        quantity=order.quantity,
-        price=order.price,
-        reduce_only=order.reduce_only,
-    )

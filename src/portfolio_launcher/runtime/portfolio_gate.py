@@ -18,6 +18,7 @@ from portfolio_launcher.portfolio.risk import (
     OrderExposure,
     RiskLimits,
     RiskVerdict,
+    require_leverage,
     review_order,
 )
 from portfolio_launcher.runtime.bot_runner import BotRunner
@@ -39,7 +40,8 @@ def adding_notional(runner: BotRunner, exclude: str) -> float:
         if o.side is not buy or o.client_order_id == exclude:
             continue
         price = o.price if o.order_type is limit and o.price else mark
-        total += o.remaining * price
+        remaining = o.quantity - o.filled  # `o.remaining`, max(0.0, ...), inlined: per order
+        total += (remaining if remaining > 0.0 else 0.0) * price
     return total
 
 
@@ -62,24 +64,27 @@ class PortfolioRiskGate:
         self._halted = halted
         self._blocked = blocked
         self._on_refusal = on_refusal
-        self._episodes: set[tuple[str, str]] = set()
+        # The rules refusing each bot in its current episodes (an accepted order ends them).
+        self._episodes: dict[str, set[str]] = {}
         self.refusals = 0
         self._cache: dict[str, _Terms] = {}
 
     def review(self, check: OrderCheck) -> RiskVerdict:
         """Accept or refuse one order of one bot."""
         req = check.request
+        if req.reduce_only:
+            # `review_order` accepts it before reading anything else: neither the order's
+            # exposure nor the view (every bot's exposure, all pure reads) is built for the
+            # take profits and closes; the leverage is still checked, as `OrderExposure.of` does.
+            require_leverage(check.leverage)
+            return self._accepted(check.bot_id, ACCEPT)
         order = OrderExposure.of(
             check.bot_id,
             quantity=req.quantity,
             price=req.price if req.price is not None else check.reference_price,
             leverage=check.leverage,
-            reduce_only=req.reduce_only,
+            reduce_only=False,
         )
-        if order.reduce_only:
-            # `review_order` accepts it before reading the view: the view (every bot's
-            # exposure, all pure reads) is not built for the take profits and closes.
-            return self._accepted(check.bot_id, ACCEPT)
         exclude = req.client_order_id
         total = 0.0
         realized_unrealized = 0.0
@@ -120,14 +125,14 @@ class PortfolioRiskGate:
         if verdict.accepted:
             return self._accepted(check.bot_id, verdict)
         self.refusals += 1
-        key = (check.bot_id, verdict.rule)
-        if key not in self._episodes:
-            self._episodes.add(key)
+        rules = self._episodes.setdefault(check.bot_id, set())
+        if verdict.rule not in rules:
+            rules.add(verdict.rule)
             self._on_refusal(check.bot_id, verdict)
         return verdict
 
     def _accepted(self, bot_id: str, verdict: RiskVerdict) -> RiskVerdict:
         """An accepted order ends the bot's refusal episodes."""
         if self._episodes:
-            self._episodes = {e for e in self._episodes if e[0] != bot_id}
+            self._episodes.pop(bot_id, None)
         return verdict

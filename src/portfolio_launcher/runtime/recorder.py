@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from portfolio_launcher.core.orders import Fill, OrderRequest
+from portfolio_launcher.core.orders import Fill, Order, OrderRequest
 from portfolio_launcher.store.protocol import (
     AlertRecord,
     Correction,
@@ -31,9 +31,21 @@ _ROUTINE = ("placed", "cancelled")
 class StepRecorder:
     """Append-only buffers for the current step; `drain()` hands them over and starts anew."""
 
-    def __init__(self, listener: Listener | None = None, admit: Admit | None = None) -> None:
+    def __init__(
+        self,
+        listener: Listener | None = None,
+        admit: Admit | None = None,
+        *,
+        listen_level: int = logging.NOTSET,
+    ) -> None:
+        """`listen_level`: events logged below it are not formatted nor passed to `listener`
+        (the run's log level, whose loggers would drop them: a backtest logs warnings only)."""
         self._listener = listener
         self._admit = admit
+        self._listen_level = listen_level
+        # The listener of INFO and of WARNING events, None when they are below `listen_level`.
+        self._info_listener = listener if listen_level <= _INFO else None
+        self._warning_listener = listener if listen_level <= _WARNING else None
         self.orders: list[OrderEvent] = []
         self.fills: list[FillRecord] = []
         self.ledger: list[LedgerEntry] = []
@@ -43,9 +55,15 @@ class StepRecorder:
         self.alert_count = 0
 
     def order(
-        self, bot_id: str, request: OrderRequest, status: str, time_ms: int, reason: str = ""
+        self,
+        bot_id: str,
+        request: OrderRequest | Order,
+        status: str,
+        time_ms: int,
+        reason: str = "",
     ) -> None:
-        """Record an order's placement, refusal or cancellation."""
+        """Record an order's placement, refusal or cancellation: of the request, or of the
+        venue's order (a cancellation), whose fields of the same names are the request's."""
         # `str()` of a StrEnum is its value, without the `value` property's descriptor call.
         side = str(request.side)
         self.orders.append(
@@ -64,12 +82,14 @@ class StepRecorder:
             )
         )
         self.dirty_bots.add(bot_id)
-        if self._listener is not None:
+        routine = status in _ROUTINE
+        listener = self._info_listener if routine else self._warning_listener
+        if listener is not None:
             price = "market" if request.price is None else f"{request.price:g}"
             why = f" ({reason})" if reason else ""
-            self._listener(
+            listener(
                 bot_id,
-                _INFO if status in _ROUTINE else _WARNING,
+                _INFO if routine else _WARNING,
                 f"order {status}: {side} {request.quantity:g} {request.symbol} @ "
                 f"{price} [{request.client_order_id}]{why}",
             )
@@ -80,8 +100,8 @@ class StepRecorder:
         if fill.fee:
             self.ledger.append(LedgerEntry(bot_id, "fee", -fill.fee, fill.time))
         self.dirty_bots.add(bot_id)
-        if self._listener is not None:
-            self._listener(
+        if self._info_listener is not None:
+            self._info_listener(
                 bot_id,
                 _INFO,
                 f"fill: {fill.side} {fill.quantity:g} {fill.symbol} @ {fill.price:g} "
@@ -95,7 +115,9 @@ class StepRecorder:
         self.alerts.append(AlertRecord(level, source, code, message, time_ms))
         self.alert_count += 1
         if self._listener is not None:
-            self._listener(source, _LEVELS.get(level, logging.INFO), f"alert {code}: {message}")
+            logged = _LEVELS.get(level, logging.INFO)
+            if logged >= self._listen_level:
+                self._listener(source, logged, f"alert {code}: {message}")
 
     def correction(self, correction: Correction) -> None:
         """Record what reconciliation changed, with a warning alert."""

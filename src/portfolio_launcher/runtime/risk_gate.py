@@ -6,9 +6,11 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from portfolio_launcher.core.orders import OrderRequest
+from portfolio_launcher.core.records import quick_init
 from portfolio_launcher.portfolio.risk import RiskVerdict
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class OrderCheck:
     """What the gate sees of one order: who asks, what, at what price, with what margin now."""

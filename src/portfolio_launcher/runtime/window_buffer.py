@@ -1,24 +1,32 @@
-"""The last `window_size` closed candles of a bot, kept as numpy columns for cheap decisions."""
+"""The last `window_size` closed candles of a bot, kept in numpy for cheap decisions."""
 
 from __future__ import annotations
+
+import struct
 
 import numpy as np
 
 from portfolio_launcher.core.market import Candle
 from portfolio_launcher.strategy.window import Window
 
+_ROW = struct.Struct("6d")
+"""One candle's (time, open, high, low, close, volume) as native float64s: a row of the ring."""
+
 
 class WindowBuffer:
     """A fixed-size ring of candles; `window()` returns the columns oldest first.
 
     Appending is O(1); building the window copies at most `2 * size` floats per column, so a
-    decision's cost does not grow with the length of the run.
+    decision's cost does not grow with the length of the run. The ring holds one row per
+    candle, so an append is one packed store of six floats (a numpy item or column assignment
+    costs several times more, and every candle of every bot is appended).
     """
 
     def __init__(self, size: int) -> None:
         self._size = size
         # Twice the size: the window is always one contiguous slice, refilled when the end is hit.
-        self._data = np.zeros((6, 2 * size), dtype=np.float64)
+        self._data = np.zeros((2 * size, 6), dtype=np.float64)
+        self._buffer = self._data.data  # its memory, written by `append` (never reallocated)
         self._end = 0
         self._count = 0
         # The newest candle's open time as a Python int (what `int()` of its stored float gives
@@ -39,7 +47,11 @@ class WindowBuffer:
         if last is not None and candle.time <= last:
             return
         self._room(1)
-        self._data[:, self._end] = (
+        end = self._end
+        # float64 of each value, as numpy's store of it (the time, an int below 2**53, exactly).
+        _ROW.pack_into(
+            self._buffer,
+            end * _ROW.size,
             candle.time,
             candle.open,
             candle.high,
@@ -47,7 +59,7 @@ class WindowBuffer:
             candle.close,
             candle.volume,
         )
-        self._end += 1
+        self._end = end + 1
         self._count = min(self._count + 1, self._size)
         self._last = int(candle.time)
 
@@ -60,25 +72,25 @@ class WindowBuffer:
         size = self._size
         self._last = int(rows[0, -1])
         if k >= size:
-            self._data[:, :size] = rows[:, k - size :]
+            self._data[:size] = rows[:, k - size :].T
             self._end = self._count = size
             return
         self._room(k)
-        self._data[:, self._end : self._end + k] = rows
+        self._data[self._end : self._end + k] = rows.T
         self._end += k
         self._count = min(self._count + k, size)
 
     def _room(self, k: int) -> None:
         """Space for `k` (< size) more candles at the end: when there is none, the newest
         `size - k` move to the front (all the window keeps of them after the `k`)."""
-        if self._end + k > self._data.shape[1]:
+        if self._end + k > self._data.shape[0]:
             keep = self._size - k
-            self._data[:, :keep] = self._data[:, self._end - keep : self._end]
+            self._data[:keep] = self._data[self._end - keep : self._end]
             self._end = keep
 
     def window(self) -> Window:
         """The current window (fresh arrays: the strategy may keep them)."""
-        block = self._data[:, self._end - self._count : self._end].copy()
+        block = self._data[self._end - self._count : self._end].T.copy()  # (6, n), C order
         return Window(
             time=block[0],
             open=block[1],

@@ -17,7 +17,9 @@ The protocol the runtime follows (backtest, demo and live alike):
    batch as `REJECTED` without sending them: the placements after a cancel assume it succeeded.
    A request that timed out may be resent with the same client order id (ids are idempotent).
    The accepted placements may instead be acknowledged together once the batch is sent, with
-   `acknowledge_placed(state, ids)`: the same state, in one copy (the runtime does this).
+   `acknowledge_placed(state, ids)`, and consecutive cancels that were accepted or found the
+   order gone together before the next placement, with `acknowledge_cancelled(state, ids)`:
+   the same state, in one copy (the runtime does both).
 4. Nothing else changes trading state. Fills are the only facts that move the position; an
    entry that was skipped or refused is reconsidered at the next decision; missing take-profit or
    ladder orders are re-placed by the next call. `forget_order` drops a record that
@@ -38,6 +40,7 @@ from portfolio_launcher.core.lazy_exports import lazy_exports
 if TYPE_CHECKING:
     from portfolio_launcher.strategy.fills import (
         acknowledge,
+        acknowledge_cancelled,
         acknowledge_placed,
         apply_fill,
         closed_externally,
@@ -76,6 +79,7 @@ if TYPE_CHECKING:
 # Public name -> the submodule that defines it (the same names as the imports above).
 _HOMES: dict[str, str] = {
     "acknowledge": "fills",
+    "acknowledge_cancelled": "fills",
     "acknowledge_placed": "fills",
     "apply_fill": "fills",
     "closed_externally": "fills",
@@ -136,6 +140,7 @@ __all__ = [
     "TpStrategy",
     "Window",
     "acknowledge",
+    "acknowledge_cancelled",
     "acknowledge_placed",
     "apply_fill",
     "close_out",

@@ -19,8 +19,8 @@ from portfolio_launcher.core.records import evolve
 from portfolio_launcher.core.rounding import (
     PriceRounding,
     floor_to_step,
-    is_step_multiple,
     round_price,
+    snap_multiple,
 )
 from portfolio_launcher.strategy.ids import parse_id
 from portfolio_launcher.strategy.intents import CancelOrder, IntentResult, Outcome, PlaceOrder
@@ -49,9 +49,8 @@ def qty_tolerance(rules: InstrumentRules) -> float:
 
 def snap_qty(value: float, rules: InstrumentRules) -> float:
     """A quantity summed from whole steps, with float noise removed (others are left alone)."""
-    if rules.qty_step > 0 and is_step_multiple(value, rules.qty_step):
-        return round_price(value, rules.qty_step)
-    return value
+    step = rules.qty_step
+    return snap_multiple(value, step) if step > 0 else value
 
 
 def _orders_after_fill(
@@ -61,7 +60,7 @@ def _orders_after_fill(
     fully filled, else moved to the end with its filled quantity."""
     filled = snap_qty(record.filled + fill.quantity, rules)
     cid = fill.client_order_id
-    others = tuple(o for o in state.orders if o.client_order_id != cid)
+    others = tuple([o for o in state.orders if o.client_order_id != cid])  # no generator
     if filled >= record.quantity - qty_tolerance(rules):
         return others
     return (*others, evolve(record, filled=filled))
@@ -186,8 +185,12 @@ def _apply_sell(
     plan = state.tp_plan
     if record is not None and record.cycle == state.cycle and record.revision == state.tp_revision:
         plan = tuple(
-            evolve(lv, filled=snap_qty(lv.filled + sold, rules)) if lv.index == record.index else lv
-            for lv in plan
+            [
+                evolve(lv, filled=snap_qty(lv.filled + sold, rules))
+                if lv.index == record.index
+                else lv
+                for lv in plan
+            ]
         )
     new = evolve(
         state,
@@ -200,7 +203,7 @@ def _apply_sell(
     if new.quantity <= tol:
         reason = _END_REASONS.get(role, "take profit")
         return _end_cycle(new, fill.time, reason, params)
-    planned = sum(lv.remaining for lv in new.tp_plan)
+    planned = sum([lv.remaining for lv in new.tp_plan])  # the same additions, no generator
     if abs(planned - new.quantity) > tol:
         # A sell outside the current plan (a cancelled TP that filled anyway): cover the rest.
         return replan_tp(new, params, rules)
@@ -287,6 +290,18 @@ def acknowledge_placed(state: BotState, client_order_ids: Collection[str]) -> Bo
         else:
             orders.append(o)
     return evolve(state, orders=tuple(orders)) if found else state
+
+
+def acknowledge_cancelled(state: BotState, client_order_ids: Collection[str]) -> BotState:
+    """`acknowledge` of a cancel that was accepted or found the order gone, for each of these
+    ids, in one copy of the state (the same state: each drops its record, if any).
+
+    The runtime sends a decision's cancels one after another and drops their records together
+    before the next placement (whose margin check reads them) or at the end of the batch."""
+    wanted = set(client_order_ids)
+    orders = state.orders
+    kept = [o for o in orders if o.client_order_id not in wanted]
+    return evolve(state, orders=tuple(kept)) if len(kept) != len(orders) else state
 
 
 def forget_order(state: BotState, client_order_id: str) -> BotState:

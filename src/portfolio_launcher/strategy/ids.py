@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
+from portfolio_launcher.core.records import quick_init
 from portfolio_launcher.strategy.state import OrderRole
 
 MAX_ID_LENGTH = 36
@@ -41,6 +42,7 @@ def to_base36(n: int) -> str:
             return out
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class OrderId:
     """The parts of one of our client order ids."""
@@ -60,13 +62,19 @@ def make_id(bot_id: str, cycle: int, role: OrderRole, index: int, serial: int) -
     return cid
 
 
+_ROLES = {role.value: role for role in OrderRole}
+"""`OrderRole(code)` as a dict lookup (an enum call costs more than the rest of a parse)."""
+
+
 def parse_id(client_order_id: str, bot_id: str) -> OrderId | None:
     """The parts of `client_order_id` when it is one of this bot's ids, else None."""
     parts = client_order_id.rsplit("-", 3)
     if len(parts) != 4 or parts[0] != bot_prefix(bot_id) or len(parts[2]) < 2:
         return None
+    role = _ROLES.get(parts[2][0])
+    if role is None:
+        return None
     try:
-        role = OrderRole(parts[2][0])
         return OrderId(parts[0], int(parts[1], 36), role, int(parts[2][1:], 36), int(parts[3], 36))
     except ValueError:
         return None

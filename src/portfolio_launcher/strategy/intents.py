@@ -6,9 +6,11 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from portfolio_launcher.core.orders import OrderRequest
+from portfolio_launcher.core.records import quick_init
 from portfolio_launcher.strategy.state import BotState, OrderRole
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class PlaceOrder:
     """Create this order. Entries (`role.is_entry`) add exposure; every sell is reduce-only."""
@@ -23,6 +25,7 @@ class PlaceOrder:
         return self.request.client_order_id
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class CancelOrder:
     """Cancel this resting order (a take profit of an older revision, a ladder level, ...)."""
@@ -47,6 +50,7 @@ class Outcome(StrEnum):
     GONE = "gone"
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class IntentResult:
     """The runtime's report on one intent, passed to `acknowledge`."""
@@ -56,6 +60,7 @@ class IntentResult:
     message: str = ""
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Decision:
     """What `decide` / `on_fill` return: the intents to send in order, the state to keep while

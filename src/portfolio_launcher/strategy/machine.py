@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from portfolio_launcher.core.market import InstrumentRules
 from portfolio_launcher.core.orders import Fill, OrderRequest, OrderType, Side
-from portfolio_launcher.core.records import evolve
+from portfolio_launcher.core.records import evolve, quick_init
 from portfolio_launcher.strategy.fills import apply_fill, qty_tolerance
 from portfolio_launcher.strategy.ids import make_id
 from portfolio_launcher.strategy.intents import CancelOrder, Decision, Intent, PlaceOrder
@@ -44,6 +44,7 @@ from portfolio_launcher.strategy.take_profit import tp_percent
 from portfolio_launcher.strategy.window import Window
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Context:
     """What a decision needs besides the state and the candles."""
@@ -140,8 +141,16 @@ def _market_in_flight(state: BotState) -> OrderRecord | None:
     return None
 
 
+_CLOSING_ROLES = frozenset((OrderRole.STOP_LOSS, OrderRole.CLOSE))
+
+
 def _closing(state: BotState) -> bool:
-    return any(o.role in (OrderRole.STOP_LOSS, OrderRole.CLOSE) for o in state.orders)
+    """A stop loss or a close is in flight (a plain loop: read at every decision and fill)."""
+    closing = _CLOSING_ROLES
+    for o in state.orders:  # noqa: SIM110 (no generator: runs at every decision and fill)
+        if o.role in closing:
+            return True
+    return False
 
 
 def _reconcile(b: _Batch) -> None:

@@ -37,10 +37,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from portfolio_launcher import indicators as ind
+from portfolio_launcher.core.records import quick_init
 from portfolio_launcher.strategy.params import IndicatorParams, StrategyParams
 from portfolio_launcher.strategy.window import Window
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Vote:
     """One indicator's opinion on the latest closed candle."""
@@ -51,6 +53,7 @@ class Vote:
     strength: float
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Signal:
     """Every vote, the confidence and whether the entry filter passes."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from portfolio_launcher.core.market import InstrumentRules
+from portfolio_launcher.core.records import quick_init
 from portfolio_launcher.core.rounding import floor_to_step
 from portfolio_launcher.strategy.params import StrategyParams
 
@@ -32,6 +33,7 @@ def notional(params: StrategyParams, level: int, factor: float) -> float:
     return float(params.base_amount * factor * params.volume_scale**level)
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Sizing:
     """An entry's quantity, or the reason it cannot be placed (quantity 0 then)."""

@@ -13,7 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 from portfolio_launcher.core.orders import OrderType, Side
-from portfolio_launcher.core.records import evolve
+from portfolio_launcher.core.records import evolve, quick_init
 
 HISTORY_LIMIT = 20
 STATE_VERSION = 1
@@ -41,9 +41,13 @@ class OrderRole(StrEnum):
     @property
     def is_entry(self) -> bool:
         """A buy that adds to the position."""
-        return self in (OrderRole.BASE, OrderRole.DCA, OrderRole.LADDER)
+        return self in _ENTRY_ROLES
 
 
+_ENTRY_ROLES = frozenset((OrderRole.BASE, OrderRole.DCA, OrderRole.LADDER))
+
+
+@quick_init
 @dataclass(frozen=True, slots=True)
 class TpLevel:
     """One planned take-profit level of the current position."""
@@ -59,6 +63,7 @@ class TpLevel:
         return max(0.0, self.quantity - self.filled)
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class LadderLevel:
     """One resting safety order of the ladder, planned once after the base fill."""
@@ -68,6 +73,7 @@ class LadderLevel:
     quantity: float
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class OrderRecord:
     """An order the bot asked for: pending until acknowledged, then open until filled/cancelled."""
@@ -90,6 +96,7 @@ class OrderRecord:
         return max(0.0, self.quantity - self.filled)
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class CycleRecord:
     """A finished cycle, for status screens and reports."""
@@ -104,6 +111,7 @@ class CycleRecord:
     reason: str
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class MarketView:
     """What the last decision measured, reused by fills that arrive before the next one."""

@@ -80,13 +80,14 @@ def plan_levels(
         return ()
     min_steps = max(1, math.ceil(rules.min_qty / step - _STEP_EPS))
     levels = params.tp_levels if params.use_tp_levels else 1
+    tick, up = rules.tick_size, PriceRounding.UP
     return tuple(
-        TpLevel(
-            index=i,
-            price=round_price(
-                average * (1 + percent * i / levels), rules.tick_size, PriceRounding.UP
-            ),
-            quantity=floor_to_step(n * step, step),
-        )
-        for i, n in _step_counts(params, total, min_steps)
+        [  # TpLevel(index, price, quantity), replanned at every entry fill
+            TpLevel(
+                i,
+                round_price(average * (1 + percent * i / levels), tick, up),
+                floor_to_step(n * step, step),
+            )
+            for i, n in _step_counts(params, total, min_steps)
+        ]
     )

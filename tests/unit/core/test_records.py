@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from portfolio_launcher.core.orders import OrderType, Side
-from portfolio_launcher.core.records import evolve
+from portfolio_launcher.core.records import evolve, quick_init
 from portfolio_launcher.strategy.state import BotState, MarketView, OrderRecord, OrderRole
 
 
@@ -66,3 +66,40 @@ def test_records_it_cannot_copy_by_slots_are_refused() -> None:
         evolve(NoSlots(1), value=2)
     with pytest.raises(TypeError, match="init field"):
         evolve(Derived(1), value=2)
+
+
+@quick_init
+@dataclass(frozen=True, slots=True)
+class _Quick:
+    name: str
+    count: int = 2
+    price: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Plain:
+    name: str
+    count: int = 2
+    price: float | None = None
+
+
+def test_quick_init_builds_what_the_dataclass_init_builds() -> None:
+    for args, kwargs in [(("a",), {}), (("a", 3), {"price": 1.5}), ((), {"name": "b", "count": 0})]:
+        quick, plain = _Quick(*args, **kwargs), _Plain(*args, **kwargs)  # type: ignore[arg-type]
+        assert (quick.name, quick.count, quick.price) == (plain.name, plain.count, plain.price)
+    assert _Quick("a") == _Quick("a", 2, None) and hash(_Quick("a")) == hash(_Quick("a"))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        _Quick("a").count = 3  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        _Quick()  # type: ignore[call-arg]
+    with pytest.raises(TypeError):
+        _Quick("a", nonsense=1)  # type: ignore[call-arg]
+
+
+def test_quick_init_refuses_default_factories() -> None:
+    @dataclass(frozen=True, slots=True)
+    class Listed:
+        items: tuple[int, ...] = dataclasses.field(default_factory=tuple)
+
+    with pytest.raises(TypeError, match=r"Listed\.items"):
+        quick_init(Listed)

@@ -15,6 +15,7 @@ from portfolio_launcher.core.rounding import (
     floor_to_step,
     is_step_multiple,
     round_price,
+    snap_multiple,
 )
 
 STEPS = st.sampled_from([1.0, 0.1, 0.01, 0.001, 0.5, 0.25, 1e-8, 5e-7, 10.0])
@@ -132,3 +133,22 @@ def test_nearest_agrees_with_decimal(count: float, step: float) -> None:
 def test_nearest_ties_and_huge_quotients_take_the_decimal_path() -> None:
     for count in (0.5, 1.5, 2.5, -2.5, 2.0**51 + 0.5, 2.0**52 + 1.0, 1.2345678901234567e25):
         assert round_price(count, 1.0) == _nearest_by_decimal(count, 1.0)
+
+
+@given(
+    step=STEPS,
+    steps=st.integers(-(10**12), 10**12),
+    noise=st.sampled_from([0.0, 1e-16, -1e-16, 1e-12, 1e-10, 5e-10, 1e-9, 2e-9, 0.5, 0.3]),
+)
+def test_snap_multiple_is_round_price_of_a_step_multiple(
+    step: float, steps: int, noise: float
+) -> None:
+    value = (steps + noise) * step
+    want = round_price(value, step) if is_step_multiple(value, step) else value
+    assert repr(snap_multiple(value, step)) == repr(want)  # the same float, sign included
+
+
+@given(value=st.floats(-1e12, 1e12), step=STEPS)
+def test_snap_multiple_matches_on_any_float(value: float, step: float) -> None:
+    want = round_price(value, step) if is_step_multiple(value, step) else value
+    assert repr(snap_multiple(value, step)) == repr(want)

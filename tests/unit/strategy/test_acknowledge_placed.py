@@ -1,5 +1,6 @@
-"""Acknowledging a batch's accepted placements together gives the state that acknowledging
-each one right after it was sent gives, whatever refusals and cancels come between them."""
+"""Acknowledging a batch's accepted placements together, and its successful cancels together
+before each placement, gives the state that acknowledging each intent right after it was sent
+gives, whatever refusals come between them."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from portfolio_launcher.strategy import (
     Outcome,
     PlaceOrder,
     acknowledge,
+    acknowledge_cancelled,
     acknowledge_placed,
 )
 from portfolio_launcher.strategy.state import OrderRecord, OrderRole
@@ -50,15 +52,22 @@ def test_batched_acknowledgement_is_the_sequential_one(
     sequential = state
     batched = state
     accepted: list[str] = []
+    cancelled: list[str] = []
     for n, kind, drawn in batch:
         intent = place(n) if kind == "place" else CancelOrder(f"c{n}", "BTCUSDT", OrderRole.LADDER)
         # A placement is accepted or refused, never gone.
         outcome = Outcome.ACCEPTED if kind == "place" and drawn is Outcome.GONE else drawn
         sequential = acknowledge(sequential, IntentResult(intent, outcome))
+        if kind == "place":
+            batched = acknowledge_cancelled(batched, cancelled)
+            cancelled = []
         if kind == "place" and outcome is Outcome.ACCEPTED:
             accepted.append(intent.client_order_id)
+        elif kind == "cancel" and outcome is not Outcome.REJECTED:
+            cancelled.append(intent.client_order_id)
         else:
             batched = acknowledge(batched, IntentResult(intent, outcome))
+    batched = acknowledge_cancelled(batched, cancelled)
     assert acknowledge_placed(batched, accepted) == sequential
 
 
@@ -68,3 +77,10 @@ def test_nothing_to_acknowledge_leaves_the_state_itself() -> None:
     assert acknowledge_placed(state, ["unknown"]) is state
     acked = acknowledge_placed(state, ["c0"])
     assert acked.orders[0].acknowledged and not state.orders[0].acknowledged
+
+
+def test_no_cancel_to_acknowledge_leaves_the_state_itself() -> None:
+    state = BotState("b1", orders=(record(0, 0.0), record(1, 0.0)))
+    assert acknowledge_cancelled(state, []) is state
+    assert acknowledge_cancelled(state, ["unknown"]) is state
+    assert acknowledge_cancelled(state, ["c1", "unknown"]).orders == (record(0, 0.0),)

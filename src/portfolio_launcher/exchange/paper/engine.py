@@ -59,6 +59,9 @@ class PaperEngine:
         self.seq = 0
         self.pending: dict[str, deque[Fill]] = {}
         self._ranges: dict[str, tuple[float, float]] = {}
+        # No funding rate for any symbol: no funding instant ever moves money (asked at
+        # every quiet candle and stretch).
+        self._unfunded = config.funding_rate is None and not config.funding_rates
 
     def place(self, request: OrderRequest) -> OrderState:
         """Validate and place a new order (the caller handles known client ids).
@@ -177,6 +180,12 @@ class PaperEngine:
         market.last_price = price
         market.last_time = time
         b = self.account.book(market.symbol)
+        if b is not None:
+            b.mark = price
+
+    def mark(self, symbol: str, price: float) -> None:
+        """`move`'s mark alone, for a caller that has set the market's last price and time."""
+        b = self.account.book(symbol)
         if b is not None:
             b.mark = price
 
@@ -314,6 +323,8 @@ class PaperEngine:
     def funding_moves_money(self, symbol: str) -> bool:
         """Whether a funding instant would exchange money for `symbol` now: a funding rate is
         set and a linear position is open. Otherwise an instant only moves the boundary."""
+        if self._unfunded:
+            return False
         b = self.account.book(symbol)
         return not (
             b is None

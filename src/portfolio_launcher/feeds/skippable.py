@@ -127,6 +127,11 @@ class SkippableMerge(Iterator[CandleEvent]):
 
     def skip_to(self, time_ms: int) -> None:
         """Continue with the first events closing at or after `time_ms`."""
-        for cursor in self._cursors:
+        heap = []
+        for n, cursor in enumerate(self._cursors):
             cursor.skip_to(time_ms)
-        self._rebuild()
+            row = cursor.next_row  # `_rebuild`'s `close_time()`, in the same pass
+            if row < cursor.hi:
+                heap.append((cursor.times[row] + cursor.length, n))
+        heapq.heapify(heap)
+        self._heap = heap

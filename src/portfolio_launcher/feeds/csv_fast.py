@@ -54,8 +54,9 @@ def parse_csv_numbers(raw: bytes, start: int) -> tuple[F64, ...] | None:
         return None
     data = np.frombuffer(raw, dtype=np.uint8, offset=start)
     rows = raw.count(b"\n", start) + (0 if raw.endswith(b"\n") else 1)
-    cols = tuple(np.empty(rows, dtype=np.float64) for _ in range(6))
-    done, n_slow, slow = _scan_csv(data, cols, np.empty((64, 3), dtype=np.int64))
+    table = np.empty((6, rows), dtype=np.float64)
+    done, n_slow, slow = _scan_csv(data, table, np.empty((64, 3), dtype=np.int64))
+    cols = tuple(table)  # each column a contiguous row of the one table
     if done != rows or not _parse_slow_fields(raw, start, cols, slow[:n_slow]):
         return None
     return cols
@@ -245,9 +246,11 @@ def _decimal_value(mantissa: int, exp10: int, exact: bool) -> float:
 
 @njit(cache=True, nogil=True)
 def _scan_csv(
-    data: npt.NDArray[np.uint8], cols: tuple[F64, ...], slow: npt.NDArray[np.int64]
+    data: npt.NDArray[np.uint8], table: F64, slow: npt.NDArray[np.int64]
 ) -> tuple[int, int, npt.NDArray[np.int64]]:
-    """Parse rows of 6 comma-separated numbers into `cols`; returns (rows, slow count, slow).
+    """Parse rows of 6 comma-separated numbers into the columns of `table` (its row k is
+    column k: the scan writes one 2-D array, cheaper than picking one of six at each number);
+    returns (rows, slow count, slow).
 
     Rows end in LF, CRLF or the end of the data. A number is `[+-]digits[.digits][(e|E)[+-]digits]`
     with at least one mantissa digit (so `1.`, `.5` and `1e3` too): all of them strings `float()`
@@ -257,7 +260,7 @@ def _scan_csv(
     is then -1.
     """
     n = data.shape[0]
-    rows = cols[0].shape[0]
+    rows = table.shape[1]
     p = 0
     row = 0
     n_slow = 0
@@ -272,32 +275,45 @@ def _scan_csv(
                 p += 1
             mantissa = 0
             digits = 0  # significant digits kept in the mantissa (leading zeros do not count)
-            seen = 0  # every mantissa digit
             exp10 = 0
             exact = True
-            fraction = False
+            # The integer part: leading zeros, then each digit kept while 18 are not (a digit
+            # dropped there scales by ten). One loop per run of digits, so a digit costs only
+            # what it must; the digits seen are counted from the offsets.
+            first = p
+            while p < n and data[p] == _ZERO:
+                p += 1
             while p < n:
                 c = data[p]
-                if _ZERO <= c <= _NINE:
-                    d = int(c) - _ZERO
-                    seen += 1
-                    if mantissa != 0 or d != 0:
-                        if digits < 18:
-                            mantissa = mantissa * 10 + d
-                            digits += 1
-                            if fraction:
-                                exp10 -= 1
-                        else:
-                            exact = False
-                            if not fraction:
-                                exp10 += 1
-                    elif fraction:
-                        exp10 -= 1
-                elif c == _DOT and not fraction:
-                    fraction = True
-                else:
+                if c < _ZERO or c > _NINE:
                     break
+                if digits < 18:
+                    mantissa = mantissa * 10 + (int(c) - _ZERO)
+                    digits += 1
+                else:
+                    exact = False
+                    exp10 += 1
                 p += 1
+            seen = p - first  # every mantissa digit
+            if p < n and data[p] == _DOT:
+                p += 1
+                first = p
+                if mantissa == 0:  # zeros before the first significant digit only scale
+                    while p < n and data[p] == _ZERO:
+                        exp10 -= 1
+                        p += 1
+                while p < n:
+                    c = data[p]
+                    if c < _ZERO or c > _NINE:
+                        break
+                    if digits < 18:
+                        mantissa = mantissa * 10 + (int(c) - _ZERO)
+                        digits += 1
+                        exp10 -= 1
+                    else:
+                        exact = False
+                    p += 1
+                seen += p - first
             if seen == 0:
                 return _FAILED, n_slow, slow
             if p < n and (data[p] == _E or data[p] == _E_UPPER):
@@ -338,6 +354,6 @@ def _scan_csv(
                 slow[n_slow, 1] = end
                 slow[n_slow, 2] = row * 6 + col
                 n_slow += 1
-            cols[col][row] = -value if negative else value
+            table[col, row] = -value if negative else value
         row += 1
     return row, n_slow, slow

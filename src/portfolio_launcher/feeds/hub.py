@@ -54,6 +54,9 @@ class FeedHub:
     def __init__(self, feeds: Mapping[str, CandleFeed]) -> None:
         self._feeds = dict(feeds)
         self._handlers: dict[FeedKey, dict[int, Handler]] = {}
+        # Each key's handlers as they are now, in order: what an event is handed to (a copy,
+        # remade at every change, so a handler may subscribe or unsubscribe during delivery).
+        self._fanout: dict[FeedKey, tuple[Handler, ...]] = {}
         self._next_token = 0
         self._running = False
 
@@ -68,11 +71,15 @@ class FeedHub:
             self._handlers[key] = {}
         self._next_token += 1
         self._handlers[key][self._next_token] = handler
+        self._fanout[key] = tuple(self._handlers[key].values())
         return Registration(key, self._next_token)
 
     def unsubscribe(self, registration: Registration) -> None:
         """Stop delivering to that consumer; the upstream stream goes on for the others."""
-        self._handlers.get(registration.key, {}).pop(registration.token, None)
+        handlers = self._handlers.get(registration.key)
+        if handlers is not None:
+            handlers.pop(registration.token, None)
+            self._fanout[registration.key] = tuple(handlers.values())
 
     def keys(self) -> list[FeedKey]:
         """Every shared key, in first-subscribed order."""
@@ -119,12 +126,13 @@ class FeedHub:
         # By plain (symbol, interval) tuples: no Subscription is made per event.
         by_pair = {(k.subscription.symbol, k.subscription.interval): k for k in keys}
         stream = self._feeds[venue].stream([k.subscription for k in keys], start_ms, end_ms)
+        fanout = self._fanout
         try:
             async for event in stream:
                 key = by_pair.get((event.symbol, event.interval))
                 if key is None:
                     continue
-                for handler in list(self._handlers[key].values()):
+                for handler in fanout[key]:
                     await handler(event)
         finally:
             # Close the feed's generator now (files, sockets) rather than at garbage collection.

@@ -40,7 +40,9 @@ async def paced_events(
     for event in events:
         if stopped():
             return
-        await pacer.wait_until(event_time_ms(event))
+        pause = pacer.pause(event_time_ms(event))  # `wait_until`, awaited only when it waits
+        if pause is not None:
+            await pause
         if stopped():
             return
         yield event

@@ -47,16 +47,23 @@ class Pacer:
 
     async def wait_until(self, market_ms: int) -> None:
         """Return when the wall clock reaches the time `market_ms` maps to."""
+        pause = self.pause(market_ms)
+        if pause is not None:
+            await pause
+
+    def pause(self, market_ms: int) -> Awaitable[None] | None:
+        """What `wait_until(market_ms)` awaits, or None when it returns at once (most events
+        at full speed): a feed then goes on without making and awaiting a coroutine."""
         if self._speed == 0:
             now = self._monotonic()
             if now - self._last_turn >= TURN_EVERY_S:
                 self._last_turn = now
-                await self._sleep(0)
-            return
+                return self._sleep(0)
+            return None
         if self._anchor is None:
             self.start(market_ms)
         assert self._anchor is not None
         market0, wall0 = self._anchor
         target = wall0 + (market_ms - market0) / 1000.0 / self._speed
         delay = target - self._monotonic()
-        await self._sleep(max(delay, 0.0))
+        return self._sleep(max(delay, 0.0))

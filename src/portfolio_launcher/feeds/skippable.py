@@ -15,7 +15,13 @@ from collections.abc import Iterator, Sequence
 import numpy as np
 
 from portfolio_launcher.core.intervals import interval_ms
-from portfolio_launcher.core.market import Candle, CandleEvent, candles_from_rows
+from portfolio_launcher.core.market import (
+    Candle,
+    CandleEvent,
+    candle_event,
+    candles_from_rows,
+    row_candle,
+)
 from portfolio_launcher.feeds.columns import F64, CandleColumns
 
 FIRST_CHUNK = 1
@@ -45,33 +51,38 @@ class Cursor:
         # chunks are a single candle.
         self._rows = rows
         # The open times read one at a time as Python ints, without a numpy scalar per read.
-        self._times = np.ascontiguousarray(cols.time, dtype=np.int64).data
+        self.times = np.ascontiguousarray(cols.time, dtype=np.int64).data
 
     def close_time(self) -> int | None:
         """Close time of the next row, None at the end."""
         if self.next_row >= self.hi:
             return None
-        return self._times[self.next_row] + self.length
+        return self.times[self.next_row] + self.length
 
     def take(self) -> CandleEvent:
         """The next row as an event."""
         i = self.next_row
-        offset = i - self._chunk_lo
-        if not 0 <= offset < len(self._chunk):
-            # Read on from the chunk's end: a longer chunk next time; after a jump: a short one.
-            in_order = offset == len(self._chunk)
-            self._chunk_size = min(2 * self._chunk_size, CHUNK) if in_order else FIRST_CHUNK
-            self._chunk_lo = i
-            size = self._chunk_size
-            self._chunk = candles_from_rows(self._rows[i : min(i + size, self.hi)].tolist())
-            offset = 0
         self.next_row = i + 1
-        return CandleEvent(self.symbol, self.interval, self._chunk[offset])
+        offset = i - self._chunk_lo
+        chunk = self._chunk
+        if 0 <= offset < len(chunk):
+            return candle_event(self.symbol, self.interval, chunk[offset])
+        self._chunk_lo = i
+        if offset != len(chunk):
+            # After a jump: the one candle alone (a row read whole, not a chunk's slice).
+            self._chunk_size = FIRST_CHUNK
+            candle = row_candle(self._rows[i].tolist())
+            self._chunk = [candle]
+            return candle_event(self.symbol, self.interval, candle)
+        # Read on from the chunk's end: a longer chunk.
+        size = self._chunk_size = min(2 * self._chunk_size, CHUNK)
+        chunk = self._chunk = candles_from_rows(self._rows[i : min(i + size, self.hi)].tolist())
+        return candle_event(self.symbol, self.interval, chunk[0])
 
     def skip_to(self, time_ms: int) -> None:
         """Move past every row closing before `time_ms`."""
         target = time_ms - self.length
-        times = self._times
+        times = self.times
         row = self.next_row
         if row >= self.hi or times[row] >= target:
             return
@@ -103,18 +114,24 @@ class SkippableMerge(Iterator[CandleEvent]):
     def __next__(self) -> CandleEvent:
         if not self._heap:
             raise StopIteration
-        _, n = self._heap[0]
+        heap = self._heap
+        n = heap[0][1]
         cursor = self._cursors[n]
         event = cursor.take()
-        t = cursor.close_time()
-        if t is None:
-            heapq.heappop(self._heap)
+        row = cursor.next_row  # `cursor.close_time()`, read inline: once per event
+        if row < cursor.hi:
+            heapq.heapreplace(heap, (cursor.times[row] + cursor.length, n))
         else:
-            heapq.heapreplace(self._heap, (t, n))
+            heapq.heappop(heap)
         return event
 
     def skip_to(self, time_ms: int) -> None:
         """Continue with the first events closing at or after `time_ms`."""
-        for cursor in self._cursors:
+        heap = []
+        for n, cursor in enumerate(self._cursors):
             cursor.skip_to(time_ms)
-        self._rebuild()
+            row = cursor.next_row  # `_rebuild`'s `close_time()`, in the same pass
+            if row < cursor.hi:
+                heap.append((cursor.times[row] + cursor.length, n))
+        heapq.heapify(heap)
+        self._heap = heap

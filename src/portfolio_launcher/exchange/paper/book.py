@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
+from typing import cast
 
 from portfolio_launcher.core.orders import Order, OrderStatus, OrderType, Side
 from portfolio_launcher.exchange.matching import BUY, SELL, event_key
@@ -47,9 +48,9 @@ class OrderState:
         return self.price
 
     def to_order(self) -> Order:
-        """Frozen snapshot of this order (made at every placement and cancel: the fields are
-        passed in `Order`'s order, which is cheaper than by keyword)."""
-        return Order(
+        """Frozen snapshot of this order (made at every placement and cancel: built as a
+        `_OrderDraft` that becomes the `Order`, which costs a third of `Order(...)`)."""
+        draft = _OrderDraft(
             self.order_id,
             self.client_order_id,
             self.symbol,
@@ -63,6 +64,30 @@ class OrderState:
             self.avg_fill_price,
             self.created_at,
         )
+        draft.__class__ = Order  # type: ignore[assignment]
+        return cast(Order, draft)
+
+
+@dataclass(slots=True)
+class _OrderDraft:
+    """`Order`'s fields in its order, not frozen: a frozen dataclass sets each field through
+    `object.__setattr__`, which costs more than the rest of a placement. The filled draft then
+    becomes the `Order` by a `__class__` assignment (the slots are the same: Python refuses
+    the assignment, loudly, should `Order`'s fields ever change): the very object `Order(...)`
+    makes, equal and hashed the same."""
+
+    order_id: str
+    client_order_id: str
+    symbol: str
+    side: Side
+    order_type: OrderType
+    quantity: float
+    price: float | None
+    reduce_only: bool
+    status: OrderStatus
+    filled_qty: float
+    avg_fill_price: float
+    created_at: int
 
 
 @dataclass(frozen=True, slots=True)

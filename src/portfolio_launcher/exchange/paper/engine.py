@@ -59,6 +59,9 @@ class PaperEngine:
         self.seq = 0
         self.pending: dict[str, deque[Fill]] = {}
         self._ranges: dict[str, tuple[float, float]] = {}
+        # No funding rate for any symbol: no funding instant ever moves money (asked at
+        # every quiet candle and stretch).
+        self._unfunded = config.funding_rate is None and not config.funding_rates
 
     def place(self, request: OrderRequest) -> OrderState:
         """Validate and place a new order (the caller handles known client ids).
@@ -67,27 +70,29 @@ class PaperEngine:
         the current price (the path cursor inside a candle walk, else the last close) plus
         slippage; other limits rest and reserve margin when they may add exposure.
         """
-        book = self.require(request.symbol)
-        rules = self.rules[request.symbol]
-        self.changed(request.symbol)
-        market = self.markets.get(request.symbol)
+        symbol = request.symbol
+        book = self.require(symbol)
+        rules = self.rules[symbol]
+        self.changed(symbol)
+        market = self.markets.get(symbol)
         reference = market.last_price if market else None
         check_request(request, rules, reference)
         check_position_rules(request, book)
         side = BUY if request.side is Side.BUY else SELL
         limit = request.price if request.order_type is OrderType.LIMIT else None
-        order = OrderState(
-            seq=self.next_seq(),
-            order_id=f"P{self.seq}",
-            client_order_id=request.client_order_id,
-            symbol=request.symbol,
-            side=request.side,
-            order_type=request.order_type,
-            quantity=request.quantity,
-            price=limit,
-            reduce_only=request.reduce_only,
-            status=OrderStatus.OPEN,
-            created_at=market.last_time if market else 0,
+        seq = self.next_seq()
+        order = OrderState(  # positionally, in the fields' order: one build per placement
+            seq,
+            f"P{seq}",
+            request.client_order_id,
+            symbol,
+            request.side,
+            request.order_type,
+            request.quantity,
+            limit,
+            request.reduce_only,
+            OrderStatus.OPEN,
+            market.last_time if market else 0,
         )
         if reference is not None and (limit is None or is_marketable(side, limit, reference)):
             price = self.taker_price(side, limit, reference, rules.tick_size)
@@ -100,7 +105,7 @@ class PaperEngine:
         assert limit is not None  # check_request refuses a market order without a price
         self.reserve(order, book, limit)
         self.book.add(order)
-        self.sync_reserved(request.symbol)
+        self.sync_reserved(symbol)
         return order
 
     def changed(self, symbol: str) -> None:
@@ -177,6 +182,12 @@ class PaperEngine:
         market.last_price = price
         market.last_time = time
         b = self.account.book(market.symbol)
+        if b is not None:
+            b.mark = price
+
+    def mark(self, symbol: str, price: float) -> None:
+        """`move`'s mark alone, for a caller that has set the market's last price and time."""
+        b = self.account.book(symbol)
         if b is not None:
             b.mark = price
 
@@ -314,6 +325,8 @@ class PaperEngine:
     def funding_moves_money(self, symbol: str) -> bool:
         """Whether a funding instant would exchange money for `symbol` now: a funding rate is
         set and a linear position is open. Otherwise an instant only moves the boundary."""
+        if self._unfunded:
+            return False
         b = self.account.book(symbol)
         return not (
             b is None

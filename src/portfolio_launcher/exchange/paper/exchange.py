@@ -310,8 +310,8 @@ class PaperExchange:
         if not e.idle(symbol, min(o, h, lo, c), max(o, h, lo, c)):
             return False
         market.funding_boundary = boundary  # an instant without money passed: only this moves
-        e.move(market, c, time)
         market.record_new(candle, interval, self._config.history_limit)
+        e.mark(symbol, c)  # `move`'s mark: `record_new` set the last price and time
         return True
 
     def quiet_bounds(self, symbol: str) -> QuietBounds | None:
@@ -322,15 +322,17 @@ class PaperExchange:
         market = self._settled(symbol)
         if market is None:
             return None
-        bounds = self._engine.fixed_range(symbol)
+        e = self._engine
+        bounds = e.fixed_range(symbol)
         if bounds is None:
             return None
-        assert market.candle_time is not None and market.funding_boundary is not None
-        if self._engine.funding_moves_money(symbol):
-            until = market.funding_boundary + FUNDING_PERIOD_MS
+        after, boundary = market.candle_time, market.funding_boundary
+        assert after is not None and boundary is not None
+        if e.funding_moves_money(symbol):
+            until = boundary + FUNDING_PERIOD_MS
         else:
             until = NO_FUNDING_INSTANT  # funding instants pass without money: none ends a run
-        return QuietBounds(bounds[0], bounds[1], market.candle_time, until)
+        return QuietBounds(bounds[0], bounds[1], after, until)
 
     def _settled(self, symbol: str) -> MarketState | None:
         """The symbol's market when a candle may pass it quietly: one candle walked already
@@ -390,7 +392,7 @@ class PaperExchange:
         assert market.candle_time is not None and market.last_price is not None
         # The instants the rows passed moved no money (`quiet_bounds`), only the boundary.
         market.funding_boundary = funding_boundary(market.candle_time)
-        e.move(market, market.last_price, market.last_time)
+        e.mark(symbol, market.last_price)  # `move`'s mark: the last price and time are set
 
     async def _walk(self, market: MarketState, path: tuple[float, ...], time: int) -> None:
         """Resumable walk: after each event the cursor sits at the event's price and the book

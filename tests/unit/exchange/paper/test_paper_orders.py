@@ -16,7 +16,7 @@ from portfolio_launcher.core.errors import (
     ReduceOnlyViolationError,
     UnknownSymbolError,
 )
-from portfolio_launcher.core.orders import OrderStatus, OrderType, Side
+from portfolio_launcher.core.orders import Order, OrderStatus, OrderType, Side
 from portfolio_launcher.exchange.paper import KNOWN_RULES, PaperConfig, PaperExchange, derived_rules
 from portfolio_launcher.exchange.paper.book import OrderState
 
@@ -198,3 +198,33 @@ def test_an_orders_frozen_view_carries_each_field_by_name() -> None:
     view = state.to_order()
     for f in dataclasses.fields(view):
         assert getattr(view, f.name) == getattr(state, f.name), f.name
+
+
+def test_to_order_is_the_order_the_constructor_makes() -> None:
+    state = OrderState(
+        7, "P7", "c7", SYM, Side.SELL, OrderType.LIMIT, 0.5, 101.0, True, OrderStatus.FILLED, 3
+    )
+    state.filled_qty, state.avg_fill_price = 0.5, 100.5
+    made = state.to_order()
+    expected = Order(
+        "P7",
+        "c7",
+        SYM,
+        Side.SELL,
+        OrderType.LIMIT,
+        0.5,
+        101.0,
+        True,
+        OrderStatus.FILLED,
+        0.5,
+        100.5,
+        3,
+    )
+    assert type(made) is Order
+    assert made == expected
+    assert hash(made) == hash(expected)
+    assert [getattr(made, f.name) for f in dataclasses.fields(Order)] == [
+        getattr(expected, f.name) for f in dataclasses.fields(Order)
+    ]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        made.status = OrderStatus.OPEN  # type: ignore[misc]

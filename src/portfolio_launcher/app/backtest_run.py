@@ -15,6 +15,7 @@ import gc
 import hashlib
 import json
 import tempfile
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -277,6 +278,12 @@ def _record(
     orders = store.orders()
     alerts = store.alerts()
     slots = bars.last_slots
+    # Each bot's liquidations, risk refusals and alerts, counted in one pass over each list.
+    liquidations = Counter(
+        f.bot_id for f in fills if f.fill.client_order_id.startswith(LIQUIDATION_PREFIX)
+    )
+    refusals = Counter(o.bot_id for o in orders if o.status == "risk_rejected")
+    alerted = Counter(a.source for a in alerts)
     totals: dict[str, BotTotals] = {}
     for slot in slots:
         bot_id = slot.bot_id
@@ -285,15 +292,9 @@ def _record(
             initial_allocation=bars.initial_allocation.get(bot_id, 0.0),
             fees=book.fees,
             funding=book.funding,
-            liquidations=sum(
-                1
-                for f in fills
-                if f.bot_id == bot_id and f.fill.client_order_id.startswith(LIQUIDATION_PREFIX)
-            ),
-            risk_refusals=sum(
-                1 for o in orders if o.bot_id == bot_id and o.status == "risk_rejected"
-            ),
-            alerts=sum(1 for a in alerts if a.source == bot_id),
+            liquidations=liquidations[bot_id],
+            risk_refusals=refusals[bot_id],
+            alerts=alerted[bot_id],
             max_level=bars.max_level(bot_id),
         )
     by_level: dict[str, int] = {}
@@ -313,7 +314,7 @@ def _record(
             [*bars.cycles, *bars.open_cycles(slots)], key=lambda c: (c.started_ms, c.bot_id)
         ),
         alerts=by_level,
-        portfolio_alerts=sum(1 for a in alerts if a.source == "portfolio"),
+        portfolio_alerts=alerted["portfolio"],
         config_fingerprint=_config_fingerprint(portfolio),
         data_fingerprint={
             _shown(p, portfolio.path.parent): _digest(p) for p in sorted(set(paths.values()))

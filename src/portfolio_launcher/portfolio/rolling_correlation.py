@@ -9,13 +9,13 @@ without running it. Anything else (a pair near or above the threshold, a series 
 variance, a window that did not simply slide) is left to the exact check, so the outcome of a
 check is always the exact one.
 
-Why the margin is safe: the sums are rebuilt from the window every `REFRESH` updates, so each is
-off by at most about `(window + 2 REFRESH)` roundings of its terms. A series is screened only
-when its variance is at least `MIN_VARIANCE_SHARE` of its sum of squares (its mean is not
+Why the margin is safe: the sums are rebuilt from the window once `REFRESH` returns have slid in,
+so each is off by at most about `(window + 2 REFRESH)` roundings of its terms. A series is screened
+only when its variance is at least `MIN_VARIANCE_SHARE` of its sum of squares (its mean is not
 hundreds of standard deviations away from zero, which log returns never are), which bounds the
-error of a correlation from the sums by about `(window + 2 REFRESH) * 2.2e-16 * 1e4`: below
-1.2e-7 for the largest window allowed (100,000). The exact check itself rounds no worse, and the
-margin `MARGIN` is 1e-6.
+error of a correlation from the sums by about `(window + 2 REFRESH) * 1.1e-16 * 1e4`: below 1.2e-7
+for the largest window allowed (100,000). The exact check itself rounds no worse, and the margin
+`MARGIN` is 1e-6.
 """
 
 from __future__ import annotations
@@ -30,8 +30,9 @@ MARGIN = 1e-6
 """A pair is screened out only when its correlation from the sums is this far below the limit."""
 MIN_VARIANCE_SHARE = 1e-4
 """A series is screened only when its variance is at least this share of its sum of squares."""
-REFRESH = 32
-"""The sums are rebuilt from the window after this many sliding updates (bounds the drift)."""
+REFRESH = 1024
+"""The sums are rebuilt from the window after this many returns slid in (bounds the drift; the
+window's own roundings dominate the bound: a rebuild costs a few hundred slides)."""
 
 
 @njit("boolean(float64[:, :], int64, int64, float64[::1], float64[:, ::1])", cache=True, nogil=True)
@@ -94,48 +95,117 @@ def _slide(  # noqa: PLR0917 - a compiled kernel takes arrays positionally
     return True
 
 
-@njit("boolean(float64[::1], float64[:, ::1], int64, float64)", cache=True, nogil=True)
-def _all_below(sums: F64, products: F64, m: int, limit: float) -> bool:  # pragma: no cover
+@njit(
+    "boolean(float64[:, ::1], int64, int64, float64[::1], float64[:, ::1], float64[::1], "
+    "float64[::1])",
+    cache=True,
+    nogil=True,
+)
+def _slide_one(  # noqa: PLR0917 - a compiled kernel takes arrays positionally
+    logs: F64, leaving_at: int, m: int, sums: F64, products: F64, entering: F64, leaving: F64
+) -> bool:  # pragma: no cover - compiled
+    """`_slide(logs, leaving_at, logs, leaving_at + m, 1, sums, products)` (the same
+    operations), with the two returns of each series in the given scratch arrays."""
+    n = logs.shape[0]
+    at = leaving_at + m
+    for i in range(n):
+        x = logs[i, at + 1] - logs[i, at]
+        if not np.isfinite(x):
+            return False
+        entering[i] = x
+        leaving[i] = logs[i, leaving_at + 1] - logs[i, leaving_at]
+    for i in range(n):
+        e = entering[i]
+        f = leaving[i]
+        sums[i] += e - f
+        for j in range(i + 1):
+            products[i, j] += e * entering[j] - f * leaving[j]
+    return True
+
+
+@njit(
+    "boolean(float64[::1], float64[:, ::1], int64, float64, float64[::1])",
+    cache=True,
+    nogil=True,
+)
+def _all_below_into(
+    sums: F64, products: F64, m: int, limit: float, deviation: F64
+) -> bool:  # pragma: no cover - compiled
+    """`_all_below`, with each series' standard deviation (unscaled) in the scratch array
+    `deviation`: a pair's bound `limit * sqrt(v_i * v_j)` taken as `(limit * d_i) * d_j`,
+    one square root per series instead of one per pair (a few roundings apart, far inside
+    `MARGIN`)."""
     n = sums.shape[0]
-    variance = np.empty(n)
     for i in range(n):
         sxx = products[i, i]
         v = sxx - sums[i] * sums[i] / m
         if not (v >= MIN_VARIANCE_SHARE * sxx and v > 0.0):
             return False
-        variance[i] = v
+        deviation[i] = np.sqrt(v)
     for i in range(n):
+        bound = limit * deviation[i]
+        mean = sums[i] / m
         for j in range(i):
-            cov = products[i, j] - sums[i] * sums[j] / m
-            if cov >= limit * np.sqrt(variance[i] * variance[j]):
+            cov = products[i, j] - mean * sums[j]
+            if cov >= bound * deviation[j]:
                 return False
     return True
 
 
-@njit("int64(float64[:, ::1], int64, boolean[::1], float64)", cache=True, nogil=True)
-def _cleared_run(
-    logs: F64, m: int, checks: npt.NDArray[np.bool_], limit: float
-) -> int:  # pragma: no cover
-    """Window j is the returns of `logs[:, j + 1 : j + m + 2]`; the first j whose check is not
-    cleared (0 when a log close is not finite)."""
-    n, columns = logs.shape
-    for i in range(n):
-        for t in range(columns):
-            if not np.isfinite(logs[i, t]):
-                return 0
+@njit("boolean(float64[::1], float64[:, ::1], int64, float64)", cache=True, nogil=True)
+def _all_below(sums: F64, products: F64, m: int, limit: float) -> bool:  # pragma: no cover
+    """Whether every pair's correlation from the sums of m returns is below `limit`, every
+    series' variance large enough to vouch for it."""
+    return _all_below_into(sums, products, m, limit, np.empty(sums.shape[0]))
+
+
+@njit(
+    "int64(float64[:, :], float64[:, :], int64, boolean[::1], float64, float64[::1], "
+    "float64[:, ::1], int64)",
+    cache=True,
+    nogil=True,
+)
+def _cleared_run(  # noqa: PLR0917 - a compiled kernel takes arrays positionally
+    history: F64,
+    ahead: F64,
+    m: int,
+    checks: npt.NDArray[np.bool_],
+    limit: float,
+    start_sums: F64,
+    start_products: F64,
+    start_slides: int,
+) -> int:  # pragma: no cover - compiled
+    """Window j is the returns of the log closes `[history | ahead][:, j + 1 : j + m + 2]`
+    (`history` holds m + 1 columns); the first j whose check is not cleared (0 when a close
+    ahead is not finite). The sums start as `start_sums` / `start_products`, the sums of
+    `history`'s returns `start_slides` slides after their last rebuild (`REFRESH` or more:
+    none, the first window is rebuilt); they are read, never written."""
+    n, h = history.shape
     steps: int = checks.shape[0]
-    sums = np.empty(n)
-    products = np.empty((n, n))
-    slides = REFRESH
+    for i in range(n):
+        for t in range(steps):
+            if not np.isfinite(ahead[i, t]):
+                return 0
+    logs = np.empty((n, h + steps))
+    logs[:, :h] = history
+    logs[:, h:] = ahead[:, :steps]
+    sums = start_sums.copy()
+    products = start_products.copy()
+    # Scratch rows for the slides and the checks (no array made per step).
+    entering = np.empty(n)
+    leaving = np.empty(n)
+    deviation = np.empty(n)
+    slides = start_slides
     for j in range(steps):
         if slides >= REFRESH:
-            _rebuild(logs, j + 1, m, sums, products)
+            if not _rebuild(logs, j + 1, m, sums, products):
+                return j
             slides = 0
         else:
-            if not _slide(logs, j, logs, j + m, 1, sums, products):
+            if not _slide_one(logs, j, m, sums, products, entering, leaving):
                 return j
             slides += 1
-        if checks[j] and not _all_below(sums, products, m, limit):
+        if checks[j] and not _all_below_into(sums, products, m, limit, deviation):
             return j
     return steps
 
@@ -146,8 +216,19 @@ def cleared_checks(
     """How many leading steps of a stretch pass their checks: the screen clears every check
     step before the returned index. `history` holds each series' last `window + 1` log
     closes before the stretch, `ahead` its log closes at each step (series x steps)."""
-    logs = np.concatenate((history, ahead), axis=1)
-    return int(_cleared_run(logs, window, np.ascontiguousarray(checks), threshold - MARGIN))
+    n = history.shape[0]
+    return int(
+        _cleared_run(
+            history,
+            ahead,
+            window,
+            np.ascontiguousarray(checks),
+            threshold - MARGIN,
+            np.empty(n),
+            np.empty((n, n)),
+            REFRESH,
+        )
+    )
 
 
 class RollingPearson:
@@ -178,19 +259,48 @@ class RollingPearson:
             return True
         return bool(_all_below(self._sums, self._products, logs.shape[1] - 1, threshold - MARGIN))
 
+    def cleared_steps(
+        self,
+        history: F64,
+        added: int,
+        ahead: F64,
+        checks: npt.NDArray[np.bool_],
+        threshold: float,
+    ) -> int:
+        """`cleared_checks(history, ahead, window, checks, threshold)` (window: `history`'s
+        columns less one), starting from the sums moved to `history` as `screen` moves them
+        (`added` closes since the previous call) instead of rebuilding them. The sums stay
+        those of `history`: the stretch's closes are not the ring's until they are taken."""
+        self._update(history, added)
+        return int(
+            _cleared_run(
+                history,
+                ahead,
+                history.shape[1] - 1,
+                checks,
+                threshold - MARGIN,
+                self._sums,
+                self._products,
+                self._slides if self._logs is not None else REFRESH,
+            )
+        )
+
     def _update(self, logs: F64, added: int) -> None:
         previous = self._logs
+        if added == 0 and previous is not None and previous.shape == logs.shape:
+            return  # the same closes: the sums (and the copy) are theirs already
         n, columns = logs.shape
         m = columns - 1
+        # Slides are counted by returns (a slide by k is k slides' roundings).
         slid = (
             previous is not None
             and previous.shape == logs.shape
             and 0 <= added <= m
-            and self._slides < REFRESH
+            and self._slides + added <= REFRESH
             and _slide(previous, 0, logs, m - added, added, self._sums, self._products)
         )
         if slid:
-            self._slides += 1
+            self._slides += added
         else:
             if self._sums.shape[0] != n:
                 self._sums = np.empty(n)

@@ -14,10 +14,42 @@ import math
 from collections.abc import Mapping, Sequence
 
 import numpy as np
+import numpy.typing as npt
+from numba import njit, types
 
 from portfolio_launcher.core.market import Candle
 from portfolio_launcher.runtime.bot_runner import BotRunner
 from portfolio_launcher.runtime.stretch import StretchFigures
+
+F64 = npt.NDArray[np.float64]
+I64 = npt.NDArray[np.int64]
+
+
+_libm_log = types.ExternalFunction("log", types.float64(types.float64))
+"""The C library's `log`: what `math.log` computes for a positive close (numba's own `np.log`
+may be another implementation, e.g. a vectorized one, and differ in the last bit)."""
+
+
+@njit("boolean(float64[:, ::1], int64[::1], float64[:, :], int64, int64)", cache=True, nogil=True)
+def _write_logs(
+    ring: F64, rows: I64, closes: F64, start: int, cap: int
+) -> bool:  # pragma: no cover - compiled
+    """The log of `closes[k, t]` at `ring[rows[k], p]` and its mirror `p + cap`, where
+    `p = (start + t) % cap`; False (nothing written) when a close is zero or negative, which
+    `math.log` refuses."""
+    n, kept = closes.shape
+    for k in range(n):
+        for t in range(kept):
+            if closes[k, t] <= 0.0:
+                return False
+    for k in range(n):
+        row = rows[k]
+        for t in range(kept):
+            value = _libm_log(closes[k, t])
+            p = (start + t) % cap
+            ring[row, p] = value
+            ring[row, p + cap] = value
+    return True
 
 
 class CloseHistory:
@@ -26,6 +58,7 @@ class CloseHistory:
     def __init__(self, sizes: Mapping[str, int]) -> None:
         self._row = {bot_id: i for i, bot_id in enumerate(sizes)}
         self._all = list(range(len(self._row)))  # every row, in order
+        self._all_index = np.arange(len(self._row), dtype=np.int64)
         self._size = [max(1, sizes[b]) for b in sizes]
         self._cap = max(self._size, default=1)
         # Row i holds bot i's log closes twice: at head and head + cap (see `_slice`).
@@ -35,6 +68,8 @@ class CloseHistory:
         self._count = [0] * len(self._row)  # closes held (at most the bot's size)
         self._total = [0] * len(self._row)  # closes ever taken (alignment across bots)
         self._last_time: dict[str, int | None] = {}
+        self._asked: tuple[str, ...] = ()  # the bots `_rows_of` last looked up, and their rows
+        self._asked_rows: list[int] = []
 
     def warm_up(self, bot_id: str, candles: Sequence[Candle]) -> None:
         """Closes from the feed's history, oldest first. The last candle's time is remembered,
@@ -121,19 +156,27 @@ class CloseHistory:
         bot per step, the candle's close: its mark)."""
         if steps <= 0 or not figures.bot_ids:
             return
+        bot_ids = figures.bot_ids
         last_time = int(figures.open_times[steps - 1])
-        rows = [self._row[b] for b in figures.bot_ids]
+        rows = self._rows_of(bot_ids)
         closes = figures.closes[:, :steps]
         if self._same(rows, self._head, self._size):
             self._extend(rows, closes)  # every bot in one array write
         else:
             for k, row in enumerate(rows):
                 self._extend([row], closes[k : k + 1])
-        for bot_id in figures.bot_ids:
-            self._last_time[bot_id] = last_time
+        self._last_time.update(dict.fromkeys(bot_ids, last_time))
+
+    def _rows_of(self, bot_ids: tuple[str, ...]) -> list[int]:
+        """The rows of these bots (kept for the last tuple asked: a stretch's bots are
+        always the same)."""
+        if bot_ids != self._asked:
+            self._asked_rows = [self._row[b] for b in bot_ids]
+            self._asked = bot_ids
+        return self._asked_rows
 
     def _extend(self, rows: Sequence[int], closes: np.ndarray) -> None:
-        """`_append` of each row's closes in turn (`math.log` each, like every other close),
+        """`_append` of each row's closes in turn (the log of each, like every other close),
         for rows that share their ring position and size and get as many closes each (row k
         of `closes`, oldest first): every ring ends at `head` after them."""
         added = closes.shape[1]
@@ -142,23 +185,20 @@ class CloseHistory:
         first = rows[0]
         cap, size, head = self._cap, self._size[first], self._head[first]
         kept = min(added, size)
+        every = rows == self._all
+        index = self._all_index if every else np.array(rows, dtype=np.int64)
         tail = closes[:, added - kept :]
-        flat = tail.ravel().tolist()  # one list and one map for every row
-        values = np.fromiter(map(math.log, flat), np.float64, len(flat)).reshape(tail.shape)
-        # Ring positions start, start + 1, ... (mod cap) and their mirrors (+ cap): the
-        # doubled row takes them as at most three slices.
-        index = slice(None) if rows == self._all else rows
-        start = (head + added - kept) % cap
-        end = start + kept
-        logs = self._logs
-        logs[index, start:end] = values
-        if end <= cap:
-            logs[index, start + cap : end + cap] = values
-        else:
-            split = cap - start
-            logs[index, start + cap :] = values[:, :split]
-            logs[index, : end - cap] = values[:, split:]
+        if not _write_logs(self._logs, index, tail, (head + added - kept) % cap, cap):
+            for close in tail.ravel().tolist():
+                math.log(close)  # math.log's error for the first close it refuses
         new_head = (head + added) % cap
+        if every:
+            self._head = [new_head] * len(rows)
+            counts = self._count
+            if counts.count(size) != len(counts):  # else every ring is full and stays so
+                self._count = [min(count + added, size) for count in counts]
+            self._total = [total + added for total in self._total]
+            return
         for row in rows:
             self._head[row] = new_head
             self._count[row] = min(self._count[row] + added, size)

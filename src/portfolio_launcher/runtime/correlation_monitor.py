@@ -16,14 +16,18 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from portfolio_launcher.portfolio.correlation import MIN_POINTS, correlated_pairs, weaker_of
-from portfolio_launcher.portfolio.rolling_correlation import RollingPearson, cleared_checks
+from portfolio_launcher.portfolio.rolling_correlation import RollingPearson
 from portfolio_launcher.runtime.bot_runner import BotRunner
 from portfolio_launcher.runtime.close_history import CloseHistory
 from portfolio_launcher.runtime.recorder import StepRecorder
 from portfolio_launcher.runtime.stretch import StretchFigures
 from portfolio_launcher.runtime.view import PortfolioBook
+
+_LOOPED_STEPS = 16
+"""Stretches up to this long find their check steps in a plain loop (array calls cost more)."""
 
 
 class CorrelationMonitor:
@@ -111,24 +115,35 @@ class CorrelationMonitor:
 
     # ---- quiet stretches (runtime.stretch) -------------------------------------------------
 
-    def _check_steps(self, times: np.ndarray) -> tuple[list[bool], int | None]:
-        """Which of these step times are health checks, and the last check's time."""
+    def _check_steps(self, times: np.ndarray) -> tuple[npt.NDArray[np.bool_], int, int | None]:
+        """Which of these step times are health checks, the first check's index (the number
+        of steps when there is none) and the last check's time."""
         every = self._every_ms
         last = self._last_ms
-        checks: list[bool] = []
+        count = len(times)
+        if (
+            count > _LOOPED_STEPS
+            and (last is None or last <= times[0])
+            and int(np.diff(times).min()) >= every
+        ):
+            # Steps at least a check interval apart: every step after the first is one.
+            checks = np.ones(count, dtype=np.bool_)
+            checks[0] = last is None or int(times[0]) - last >= every
+            return checks, 0 if checks[0] else 1, int(times[-1])
+        flags: list[bool] = []
         for t in times.tolist():
             check = last is None or t - last >= every
-            checks.append(check)
+            flags.append(check)
             if check:
                 last = t
-        return checks, last
+        first = flags.index(True) if True in flags else count
+        return np.array(flags, dtype=np.bool_), first, last
 
     def quiet_steps(self, figures: StretchFigures) -> int:
         """Leading steps whose health check (if any) finds no spike, with none ongoing."""
-        checks, _ = self._check_steps(figures.times)
-        if True not in checks:
-            return len(figures)
-        first = checks.index(True)
+        checks, first, _ = self._check_steps(figures.times)
+        if first == len(checks):
+            return first
         if self._episodes or self.blocked:
             return first
         ids = [r.bot_id for r in self._runners]
@@ -140,17 +155,20 @@ class CorrelationMonitor:
         if figures.bot_ids != tuple(ids):
             closes = closes[[figures.bot_ids.index(b) for b in ids]]
         ahead = np.log(closes)
-        steps = np.array(checks, dtype=np.bool_)
-        return cleared_checks(history, ahead, self._window, steps, self._threshold)
+        # The screen's sums move to the window before the stretch (as a check there would
+        # move them), and the stretch's windows slide on from there.
+        taken = self._closes.taken(ids[0])
+        added = taken - self._screened if self._screened is not None else -1
+        self._screened = taken
+        return self._screen.cleared_steps(history, added, ahead, checks, self._threshold)
 
     def absorb(self, figures: StretchFigures, steps: int) -> None:
-        """The checks of the first `steps` steps found nothing: only their time is kept."""
-        checks, last = self._check_steps(figures.times[:steps])
-        if True in checks:
+        """The checks of the first `steps` steps found nothing: only their time is kept. (The
+        screen keeps its sums: the next check slides them over the closes taken since.)"""
+        checks, first, last = self._check_steps(figures.times[:steps])
+        if first < len(checks):
             self._last_ms = last
             self.spikes = []
-            self._screen.reset()
-            self._screened = None
 
     def to_dict(self) -> dict[str, Any]:
         """What a restart needs to check and block at the same market moments."""

@@ -73,7 +73,7 @@ def test_the_screen_only_clears_checks_the_exact_check_clears(
 
 def test_independent_series_are_cleared_without_the_exact_check() -> None:
     """Over a long slide (past several rebuilds) the screen answers for independent series."""
-    logs = _logs(np.random.default_rng(3).normal(scale=1e-3, size=(6, 2_000)))
+    logs = _logs(np.random.default_rng(3).normal(scale=1e-3, size=(6, 289 + 4 * REFRESH + 7)))
     screen = RollingPearson()
     cleared = 0
     for end in range(289, 289 + 4 * REFRESH + 7):
@@ -113,4 +113,40 @@ def test_a_stretch_is_cleared_only_up_to_its_first_uncertain_check(
     assert 0 <= cleared <= steps
     for j in np.flatnonzero(checks[:cleared]).tolist():
         block = np.diff(logs[:, j + 1 : j + window + 2], axis=1)
+        assert correlated_pairs({f"b{i}": block[i] for i in range(bots)}, window, threshold) == []
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    bots=st.integers(2, 9),
+    window=st.integers(10, 60),
+    threshold=st.floats(0.3, 0.95),
+    strides=st.lists(st.integers(0, 3), min_size=1, max_size=40),
+    gap=st.integers(0, 5),
+    steps=st.integers(1, 80),
+)
+def test_a_stretch_screened_from_the_kept_sums_clears_only_what_the_exact_check_clears(
+    seed: int,
+    bots: int,
+    window: int,
+    threshold: float,
+    strides: list[int],
+    gap: int,
+    steps: int,
+) -> None:
+    """`cleared_steps` slides the sums a screen left (`gap` closes later) into the stretch."""
+    logs = _logs(_series(seed, bots, window + sum(strides) + gap + steps + 1, False))
+    screen = RollingPearson()
+    end = window + 1
+    for n, stride in enumerate(strides):
+        end += stride
+        screen.screen(logs[:, end - window - 1 : end], stride if n else -1, threshold)
+    end += gap
+    history, ahead = logs[:, end - window - 1 : end], logs[:, end : end + steps]
+    checks = np.ones(steps, dtype=np.bool_)
+    cleared = screen.cleared_steps(history, gap, ahead, checks, threshold)
+    assert 0 <= cleared <= steps
+    for j in range(cleared):
+        block = np.diff(logs[:, end - window + j : end + j + 1], axis=1)
         assert correlated_pairs({f"b{i}": block[i] for i in range(bots)}, window, threshold) == []

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import cast
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -160,3 +161,20 @@ def test_absorbing_a_stretch_is_observing_each_step(
         assert stepwise_logs is None and at_once_logs is None
     else:
         assert np.array_equal(stepwise_logs, at_once_logs)
+
+
+def test_a_close_math_log_refuses_is_refused_before_anything_is_written() -> None:
+    """The compiled ring write takes each close's log as `math.log` does; a close it refuses
+    (zero or negative) raises its error and leaves the rings as they were."""
+    history = CloseHistory({"a": 4, "b": 4})
+    history.absorb(_figures(["a", "b"], np.array([[1.0, 2.0], [3.0, 4.0]]), 0), 2)
+    before = history.aligned_logs(["a", "b"], 3)
+    assert before is not None
+    kept = before.copy()
+    with pytest.raises(ValueError, match="math domain error"):
+        history.absorb(_figures(["a", "b"], np.array([[5.0], [0.0]]), 120_000), 1)
+    assert history.taken("a") == 2
+    after = history.aligned_logs(["a", "b"], 3)
+    assert after is not None
+    assert np.array_equal(after, kept)
+    assert kept.tolist() == [[0.0, math.log(2.0)], [math.log(3.0), math.log(4.0)]]

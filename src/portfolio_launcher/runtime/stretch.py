@@ -26,7 +26,7 @@ import numpy as np
 import numpy.typing as npt
 from numba import njit
 
-from portfolio_launcher.core.market import CandleEvent, candles_from_rows
+from portfolio_launcher.core.market import CandleEvent, candle_event, candles_from_rows
 from portfolio_launcher.exchange.paper.exchange import PaperExchange
 from portfolio_launcher.feeds.columns import CandleColumns
 from portfolio_launcher.feeds.protocol import Subscription
@@ -546,7 +546,7 @@ class QuietStretches:
             [grid_rows[k][:, rows[k]].tolist() for k in range(first, len(rows))]
         )
         return tuple(
-            CandleEvent(symbol, interval, candle)
+            candle_event(symbol, interval, candle)
             for symbol, interval, candle in zip(
                 self._symbols[first:], self._key_intervals[first:], candles, strict=True
             )

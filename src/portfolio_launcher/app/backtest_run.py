@@ -154,7 +154,10 @@ async def backtest(portfolio: LoadedPortfolio, options: BacktestOptions) -> Back
     problems = tuple(str(p) for p in replay.load(subs))
     start, end = _window(replay, paths, options)
     store = MemoryStore()
-    bars = BarRecorder(portfolio.file.portfolio.total_balance)
+    # Room for one bar per step of the shortest interval: the bars' arrays are made once
+    # rather than grown (each growth copies them and touches fresh memory).
+    shortest = min(interval_ms(sub.interval) for sub in subs)
+    bars = BarRecorder(portfolio.file.portfolio.total_balance, (end - start) // shortest + 1)
     ui = _BacktestUI(options.progress, start, end)
     cfg = portfolio.file
     setups = [bot_setup(b, cfg.portfolio.margin_mode) for b in portfolio.enabled_bots]

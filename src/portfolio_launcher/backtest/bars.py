@@ -73,7 +73,9 @@ class BarRecorder:
     so a quiet stretch writes its steps as one block per figure instead of a Python float
     per bot and step."""
 
-    def __init__(self, total_balance: float) -> None:
+    def __init__(self, total_balance: float, capacity: int = FIRST_CAPACITY) -> None:
+        """`capacity`: the bars expected (room is made for them at the first bar; more grow
+        the arrays)."""
         self._total_balance = total_balance
         self.initial_allocation: dict[str, float] = {}
         self.cycles: list[CycleRow] = []
@@ -83,6 +85,7 @@ class BarRecorder:
         self._ids: tuple[str, ...] = ()
         self._allocation = np.zeros(0)
         self._count = 0
+        self._capacity = max(capacity, 1)
         self._times = np.zeros(0, dtype=np.int64)
         self._equity = np.zeros(0)
         # Each bot's equity, exposure and position (in that order) x bot x bar.
@@ -104,7 +107,7 @@ class BarRecorder:
         size = self._times.shape[0]
         if need <= size:
             return
-        size = max(need, 2 * size, FIRST_CAPACITY)
+        size = max(need, 2 * size, self._capacity)
         kept = self._count
         times = np.zeros(size, dtype=np.int64)
         times[:kept] = self._times[:kept]

@@ -316,7 +316,7 @@ class BotRunner:
 
     async def handle_fill(self, fill: Fill, *, reconciled: bool = False) -> None:
         """The exchange's fill handler (awaited by the paper exchange mid-candle)."""
-        if not reconciled:
+        if not reconciled and self._covered:  # nothing covered: the whole fill is new
             uncovered = self._uncovered(fill)
             if uncovered is None:
                 return

@@ -91,11 +91,4 @@ class WindowBuffer:
     def window(self) -> Window:
         """The current window (fresh arrays: the strategy may keep them)."""
         block = self._data[self._end - self._count : self._end].T.copy()  # (6, n), C order
-        return Window(
-            time=block[0],
-            open=block[1],
-            high=block[2],
-            low=block[3],
-            close=block[4],
-            volume=block[5],
-        )
+        return Window.of_block(block)

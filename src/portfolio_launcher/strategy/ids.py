@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from functools import lru_cache
 
 from portfolio_launcher.core.records import quick_init
 from portfolio_launcher.strategy.state import OrderRole
@@ -34,6 +35,8 @@ def bot_prefix(bot_id: str) -> str:
 def to_base36(n: int) -> str:
     """Non-negative integer in lower-case base 36."""
     assert n >= 0
+    if n < 36:
+        return _DIGITS[n]  # one digit: most levels, indexes and cycles
     out = ""
     while True:
         n, r = divmod(n, 36)
@@ -54,10 +57,15 @@ class OrderId:
     serial: int
 
 
+@lru_cache(maxsize=1024)
+def _id_head(bot_id: str, cycle: int) -> str:
+    """`{bot}-{cycle}-`: the part of a bot's ids that is the same for a whole cycle."""
+    return f"{bot_prefix(bot_id)}-{to_base36(cycle)}-"
+
+
 def make_id(bot_id: str, cycle: int, role: OrderRole, index: int, serial: int) -> str:
     """The client order id of one order."""
-    cid = f"{bot_prefix(bot_id)}-{to_base36(cycle)}-{role.value}{to_base36(index)}-"
-    cid += to_base36(serial)
+    cid = f"{_id_head(bot_id, cycle)}{role.value}{to_base36(index)}-{to_base36(serial)}"
     assert len(cid) <= MAX_ID_LENGTH, f"client order id too long: {cid}"
     return cid
 

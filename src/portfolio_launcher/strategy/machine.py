@@ -109,7 +109,7 @@ class _Batch:
             cid, self.ctx.params.symbol, side, order_type, quantity, price, side is Side.SELL
         )
         record = OrderRecord(
-            cid, role, s.cycle, index, side, order_type, quantity, price, revision=revision
+            cid, role, s.cycle, index, side, order_type, quantity, price, 0.0, revision
         )
         self._placed.append(record)
         self.intents.append(PlaceOrder(request, role, index))

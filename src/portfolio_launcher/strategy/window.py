@@ -48,6 +48,22 @@ class Window:
         return float(self.close[-1])
 
     @staticmethod
+    def of_block(block: F64) -> Window:
+        """The window of a (6, n) block of (time, open, high, low, close, volume) rows, n > 0.
+        The rows of one array have one length, so `__post_init__`'s column checks hold by
+        construction and are not run again (a runner builds one window per decision); the
+        rows are stored through the slots, as `evolve` stores a record's fields."""
+        assert block.shape[0] == 6 and block.shape[1] > 0, "a window needs six non-empty rows"
+        window: Window = _new(Window)
+        _set_time(window, block[0])
+        _set_open(window, block[1])
+        _set_high(window, block[2])
+        _set_low(window, block[3])
+        _set_close(window, block[4])
+        _set_volume(window, block[5])
+        return window
+
+    @staticmethod
     def from_candles(candles: Sequence[Candle]) -> Window:
         """Columns from candle values (tests and slow paths; live code keeps columns)."""
 
@@ -57,3 +73,10 @@ class Window:
         return Window(
             col("time"), col("open"), col("high"), col("low"), col("close"), col("volume")
         )
+
+
+_new = object.__new__
+# Each column's slot store (a frozen dataclass's own `__init__` goes through `__setattr__`).
+_set_time, _set_open, _set_high, _set_low, _set_close, _set_volume = (
+    getattr(Window, name).__set__ for name in ("time", "open", "high", "low", "close", "volume")
+)

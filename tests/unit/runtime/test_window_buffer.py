@@ -4,11 +4,13 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from portfolio_launcher.core.market import Candle
 from portfolio_launcher.runtime.window_buffer import WindowBuffer
+from portfolio_launcher.strategy.window import Window
 
 STEP = 60_000
 
@@ -54,3 +56,15 @@ def test_appends_and_blocks_keep_the_last_candles(size: int, ops: list[tuple[boo
         assert window.time.tolist() == [float(c.time) for c in kept]
         assert window.close.tolist() == [c.close for c in kept]
         assert window.volume.tolist() == [c.volume for c in kept]
+
+
+def test_a_window_of_a_block_is_the_window_of_its_rows() -> None:
+    candles = [_candle(n) for n in range(5)]
+    block = _rows(candles).copy()
+    window = Window.of_block(block)
+    rows = Window(block[0], block[1], block[2], block[3], block[4], block[5])
+    for name in ("time", "open", "high", "low", "close", "volume"):
+        assert getattr(window, name).tolist() == getattr(rows, name).tolist()
+    assert (len(window), window.last_time, window.last_close) == (5, 4 * STEP, 104.5)
+    with pytest.raises(AssertionError):
+        Window.of_block(np.zeros((6, 0)))

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from portfolio_launcher.core.market import Candle
-from portfolio_launcher.exchange.paper.candle_history import CandleHistory, rows_to_candles
+from portfolio_launcher.exchange.paper.candle_history import TRIM_AT, CandleHistory, rows_to_candles
 
 STEP = 300_000
 
@@ -62,11 +62,11 @@ def test_the_newest_limit_candles_in_order(ops: list[tuple[str, int]], limit: in
         assert history.last_time() == (kept[-1].time if kept else None)
 
 
-def test_appends_alone_stay_within_twice_the_limit() -> None:
+def test_appends_alone_stay_within_the_trim_bound() -> None:
     history = CandleHistory()
     for n in range(10_000):
         history.append(candle(n), 100)
-    assert history._count < 200  # the surplus is dropped in batches, never kept
+    assert history._count < TRIM_AT * 100  # the surplus is dropped in batches, never kept
     assert [c.time for c in history.candles()] == [n * STEP for n in range(9_900, 10_000)]
 
 

@@ -4,12 +4,11 @@ Candles arrive one at a time (each walked or passed quietly) or, in a backtest's
 stretch, as a block of rows. A block is kept as its rows and made into `Candle` objects only
 when the history is read, which a backtest rarely does: most blocks are trimmed away unread.
 Single candles go to a list, so appending is O(1); the oldest are dropped in batches once the
-surplus reaches the limit, so memory stays below twice the limit.
+history holds `TRIM_AT` limits' worth, so memory stays below that.
 """
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Iterator
 
 import numpy as np
@@ -19,6 +18,11 @@ from portfolio_launcher.core.market import Candle, candles_from_rows
 
 Rows = npt.NDArray[np.float64]
 """A block of candles as rows of (open time, open, high, low, close, volume), oldest first."""
+
+TRIM_AT = 4
+"""The history is cut back to the limit once it holds this many limits' worth. A trim walks the
+segments it keeps (from the newest), so the rarer it is, the less each candle costs; a
+backtest adds a segment of a few rows at every quiet stretch."""
 
 
 def rows_to_candles(rows: Rows) -> list[Candle]:
@@ -31,7 +35,7 @@ class CandleHistory:
     (the venue's `history_limit`), and reads return at most that many."""
 
     def __init__(self, candles: list[Candle] | None = None) -> None:
-        self._segments: deque[list[Candle] | Rows] = deque()
+        self._segments: list[list[Candle] | Rows] = []
         self._count = 0
         self._limit = 0
         if candles:
@@ -61,7 +65,7 @@ class CandleHistory:
             segments.append([candle])
         self._count += 1
         self._limit = limit
-        if self._count >= 2 * limit:
+        if self._count >= TRIM_AT * limit:
             self._trim(limit)
 
     def extend_rows(self, rows: Rows, limit: int) -> None:
@@ -74,7 +78,7 @@ class CandleHistory:
         self._segments.append(block)
         self._count += len(block)
         self._limit = limit
-        if self._count >= 2 * limit:
+        if self._count >= TRIM_AT * limit:
             self._trim(limit)
 
     def replace_last(self, candle: Candle) -> None:
@@ -88,23 +92,37 @@ class CandleHistory:
 
     def candles(self) -> list[Candle]:
         """Every kept candle, oldest first (at most the last limit given)."""
+        if not self._limit:
+            return []
+        # Only the newest segments that hold the last `limit` candles are read.
+        segments = self._segments
+        first = len(segments)
+        held = 0
+        while first > 0 and held < self._limit:
+            first -= 1
+            held += len(segments[first])
         out: list[Candle] = []
-        for segment in self._segments:
+        for segment in segments[first:]:
             out.extend(segment if isinstance(segment, list) else rows_to_candles(segment))
-        return out[-self._limit :] if self._limit else []
+        return out[-self._limit :]
 
     def _trim(self, limit: int) -> None:
-        """Keep `limit`, dropping the oldest: called once the surplus reaches the limit (count
-        at least twice it), so the drops are amortised O(1) per candle."""
-        excess = self._count - limit
-        self._count = limit
+        """Keep `limit`, dropping the oldest: called once the count reaches `TRIM_AT` times
+        the limit, so the work (the kept segments) is amortised O(1) per candle."""
         segments = self._segments
-        # Whole segments first (most are a quiet stretch's few rows), then part of one.
-        while excess > 0 and len(segments[0]) <= excess:
-            excess -= len(segments.popleft())
+        # The newest segments that hold `limit` candles (most are a quiet stretch's few rows),
+        # then the whole older ones dropped at once and part of the oldest kept one.
+        first = len(segments)
+        held = 0
+        while held < limit:
+            first -= 1
+            held += len(segments[first])
+        del segments[:first]
+        excess = held - limit
         if excess > 0:
-            first = segments[0]
-            if isinstance(first, list):
-                del first[:excess]
+            oldest = segments[0]
+            if isinstance(oldest, list):
+                del oldest[:excess]
             else:
-                segments[0] = first[excess:]
+                segments[0] = oldest[excess:]
+        self._count = limit

@@ -5,6 +5,8 @@ and delivers the fills it queues."""
 from __future__ import annotations
 
 from collections import deque
+from dataclasses import dataclass
+from typing import cast
 
 from portfolio_launcher.core.account import Category
 from portfolio_launcher.core.errors import InsufficientMarginError, UnknownSymbolError
@@ -42,6 +44,25 @@ from portfolio_launcher.exchange.paper.validation import (
 
 FILLS_KEPT = 10_000
 """Fills the paper venue keeps in memory (`fills()`); the runtime's state store keeps them all."""
+
+
+@dataclass(slots=True)
+class _FillDraft:
+    """`Fill`'s fields in its order, not frozen: a frozen dataclass sets each field through
+    `object.__setattr__`. An order's fill is built as this draft, which then becomes the
+    `Fill` by a `__class__` assignment (the slots are the same: Python refuses the assignment,
+    loudly, should `Fill`'s fields ever change): the very object `Fill(...)` makes."""
+
+    client_order_id: str
+    order_id: str
+    symbol: str
+    side: Side
+    price: float
+    quantity: float
+    fee: float
+    liquidity: Liquidity
+    time: int
+    reduce_only: bool
 
 
 class PaperEngine:
@@ -269,20 +290,20 @@ class PaperEngine:
         self.account.apply_fill(order.symbol, order.sign, qty, price, margin_price)
         self.account.pay_fee(order.symbol, fee)
         order.status, order.filled_qty, order.avg_fill_price = OrderStatus.FILLED, qty, price
-        self.emit(
-            Fill(
-                client_order_id=order.client_order_id,
-                order_id=order.order_id,
-                symbol=order.symbol,
-                side=order.side,
-                price=price,
-                quantity=qty,
-                fee=fee,
-                liquidity=liquidity,
-                time=time,
-                reduce_only=order.reduce_only,
-            )
+        fill = _FillDraft(
+            order.client_order_id,
+            order.order_id,
+            order.symbol,
+            order.side,
+            price,
+            qty,
+            fee,
+            liquidity,
+            time,
+            order.reduce_only,
         )
+        fill.__class__ = Fill  # type: ignore[assignment]
+        self.emit(cast(Fill, fill))
 
     def liquidate(self, symbol: str, price: float, time: int) -> None:
         """Close the position at its liquidation price; its reduce-only orders go with it."""

@@ -307,7 +307,11 @@ class PaperExchange:
         if boundary != market.funding_boundary and e.funding_moves_money(symbol):
             return False
         o, h, lo, c = candle.open, candle.high, candle.low, candle.close
-        if not e.idle(symbol, min(o, h, lo, c), max(o, h, lo, c)):
+        if lo <= o and lo <= c and o <= h and c <= h:
+            low, high = lo, h  # a well-formed candle: equal to `min`/`max`, without the calls
+        else:
+            low, high = min(o, h, lo, c), max(o, h, lo, c)
+        if not e.idle(symbol, low, high):
             return False
         market.funding_boundary = boundary  # an instant without money passed: only this moves
         market.record_new(candle, interval, self._config.history_limit)
@@ -332,7 +336,9 @@ class PaperExchange:
             until = boundary + FUNDING_PERIOD_MS
         else:
             until = NO_FUNDING_INSTANT  # funding instants pass without money: none ends a run
-        return QuietBounds(bounds[0], bounds[1], after, until)
+        # `QuietBounds(...)` without the named tuple's Python-level `__new__` (asked for every
+        # symbol at every quiet-stretch check).
+        return tuple.__new__(QuietBounds, (bounds[0], bounds[1], after, until))
 
     def _settled(self, symbol: str) -> MarketState | None:
         """The symbol's market when a candle may pass it quietly: one candle walked already

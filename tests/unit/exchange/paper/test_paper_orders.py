@@ -16,7 +16,7 @@ from portfolio_launcher.core.errors import (
     ReduceOnlyViolationError,
     UnknownSymbolError,
 )
-from portfolio_launcher.core.orders import Order, OrderStatus, OrderType, Side
+from portfolio_launcher.core.orders import Fill, Liquidity, Order, OrderStatus, OrderType, Side
 from portfolio_launcher.exchange.paper import KNOWN_RULES, PaperConfig, PaperExchange, derived_rules
 from portfolio_launcher.exchange.paper.book import OrderState
 
@@ -228,3 +228,17 @@ def test_to_order_is_the_order_the_constructor_makes() -> None:
     ]
     with pytest.raises(dataclasses.FrozenInstanceError):
         made.status = OrderStatus.OPEN  # type: ignore[misc]
+
+
+async def test_a_fill_is_the_fill_the_constructor_makes() -> None:
+    ex, fills = await ready()
+    await ex.create_order(market("m1", Side.BUY, 0.1))
+    (made,) = fills
+    expected = Fill(
+        "m1", made.order_id, SYM, Side.BUY, made.price, 0.1, made.fee, Liquidity.TAKER, 0, False
+    )
+    assert type(made) is Fill
+    assert made == expected
+    assert hash(made) == hash(expected)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        made.fee = 0.0  # type: ignore[misc]

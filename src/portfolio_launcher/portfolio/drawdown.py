@@ -127,6 +127,19 @@ def _code(value: float, warning: float, stop_at: float) -> int:  # pragma: no co
     return 0
 
 
+@njit("float64(float64, float64, float64[::1], int64)", cache=True, nogil=True)
+def peak_after(
+    peak: float, total: float, pnl_sum: npt.NDArray[np.float64], steps: int
+) -> float:  # pragma: no cover - compiled
+    """The peak after equity `total + pnl_sum[j]` at each step j < `steps` (at least one), as
+    `max(peak, float((total + pnl_sum[:steps]).max()))` finds it: NumPy's max (NaN when one is
+    NaN), then Python's (`peak` unless the other is above it)."""
+    top = total + pnl_sum[0]
+    for j in range(1, steps):
+        top = _maximum(top, total + pnl_sum[j])
+    return top if top > peak else peak
+
+
 @njit(
     "int64(float64, float64, float64[::1], float64[::1], float64, float64, float64, boolean, "
     "float64[:, ::1], int64[::1], float64[::1], boolean[::1], float64, float64)",

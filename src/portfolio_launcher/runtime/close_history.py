@@ -112,7 +112,7 @@ class CloseHistory:
         """The log closes behind `aligned_log_returns` (bots x n + 1, its returns are their
         differences; a view of the ring when `bot_ids` are all the bots in order), or None
         where it is None."""
-        rows = [self._row[b] for b in bot_ids]
+        rows = self._rows_of(tuple(bot_ids))
         if not rows or not self._same(rows, self._head, self._total, self._count):
             return None
         n = min(self._count[rows[0]], count + 1)
@@ -124,10 +124,11 @@ class CloseHistory:
         """The last `count` log closes of each bot (bots x count; a view of the ring when
         `bot_ids` are all the bots in order) when every bot has taken the same number of
         closes and holds at least `count`; else None."""
-        rows = [self._row[b] for b in bot_ids]
+        rows = self._rows_of(tuple(bot_ids))
         if not rows or not self._same(rows, self._head, self._total):
             return None
-        if min(self._count[r] for r in rows) < count:
+        held = self._count
+        if (min(held) if rows == self._all else min(held[r] for r in rows)) < count:
             return None
         return self._last_columns(rows, count)
 
@@ -168,8 +169,8 @@ class CloseHistory:
         self._last_time.update(dict.fromkeys(bot_ids, last_time))
 
     def _rows_of(self, bot_ids: tuple[str, ...]) -> list[int]:
-        """The rows of these bots (kept for the last tuple asked: a stretch's bots are
-        always the same)."""
+        """The rows of these bots (kept for the last tuple asked: the services always ask
+        for the same bots)."""
         if bot_ids != self._asked:
             self._asked_rows = [self._row[b] for b in bot_ids]
             self._asked = bot_ids

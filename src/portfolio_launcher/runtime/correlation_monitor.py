@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from numba import njit
 
 from portfolio_launcher.portfolio.correlation import MIN_POINTS, correlated_pairs, weaker_of
 from portfolio_launcher.portfolio.rolling_correlation import RollingPearson
@@ -26,8 +27,29 @@ from portfolio_launcher.runtime.recorder import StepRecorder
 from portfolio_launcher.runtime.stretch import StretchFigures
 from portfolio_launcher.runtime.view import PortfolioBook
 
-_LOOPED_STEPS = 16
-"""Stretches up to this long find their check steps in a plain loop (array calls cost more)."""
+
+@njit(
+    "Tuple((boolean[::1], int64, int64))(int64[::1], boolean, int64, int64)",
+    cache=True,
+    nogil=True,
+)
+def _health_checks(
+    times: npt.NDArray[np.int64], checked: bool, last: int, every: int
+) -> tuple[npt.NDArray[np.bool_], int, int]:  # pragma: no cover - compiled
+    """Which steps at `times` are health checks (`every` ms after the last, at `last` when
+    `checked`), the first one's index (`len(times)` when none) and the last one's time."""
+    steps = times.shape[0]
+    checks = np.zeros(steps, dtype=np.bool_)
+    first = steps
+    for j in range(steps):
+        t = times[j]
+        if not checked or t - last >= every:
+            checks[j] = True
+            checked = True
+            last = t
+            if first == steps:
+                first = j
+    return checks, first, last
 
 
 class CorrelationMonitor:
@@ -118,26 +140,11 @@ class CorrelationMonitor:
     def _check_steps(self, times: np.ndarray) -> tuple[npt.NDArray[np.bool_], int, int | None]:
         """Which of these step times are health checks, the first check's index (the number
         of steps when there is none) and the last check's time."""
-        every = self._every_ms
         last = self._last_ms
-        count = len(times)
-        if (
-            count > _LOOPED_STEPS
-            and (last is None or last <= times[0])
-            and int(np.diff(times).min()) >= every
-        ):
-            # Steps at least a check interval apart: every step after the first is one.
-            checks = np.ones(count, dtype=np.bool_)
-            checks[0] = last is None or int(times[0]) - last >= every
-            return checks, 0 if checks[0] else 1, int(times[-1])
-        flags: list[bool] = []
-        for t in times.tolist():
-            check = last is None or t - last >= every
-            flags.append(check)
-            if check:
-                last = t
-        first = flags.index(True) if True in flags else count
-        return np.array(flags, dtype=np.bool_), first, last
+        checks, first, last_check = _health_checks(
+            times, last is not None, 0 if last is None else last, self._every_ms
+        )
+        return checks, int(first), (int(last_check) if first < len(checks) else last)
 
     def quiet_steps(self, figures: StretchFigures) -> int:
         """Leading steps whose health check (if any) finds no spike, with none ongoing."""

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
+import numpy.typing as npt
 
 from portfolio_launcher.portfolio.drawdown import (
     BotLossLimits,
@@ -22,11 +23,14 @@ from portfolio_launcher.portfolio.drawdown import (
     calm_run,
     drawdown,
     drawdown_state,
+    peak_after,
 )
 from portfolio_launcher.runtime.recorder import StepRecorder
 from portfolio_launcher.runtime.slots import BotSlot, Lifecycle
 from portfolio_launcher.runtime.stretch import StretchFigures
 from portfolio_launcher.runtime.view import PortfolioBook
+
+F64 = npt.NDArray[np.float64]
 
 LEDGER_TOLERANCE = 1e-9
 """Relative tolerance of the equity invariant (float sums over thousands of fills)."""
@@ -83,6 +87,16 @@ class PortfolioGuard:
         self._loss_limits = BotLossLimits(settings.bot_loss_warning, settings.per_bot_stop_loss)
         self._loss_floor = self._loss_limits.lowest_level()
         self.ledger_violations = 0
+        # `_watched`'s arrays and the stakes, lifecycles and episodes they were made from.
+        self._watch: (
+            tuple[
+                dict[str, float],
+                list[Lifecycle],
+                frozenset[str],
+                tuple[npt.NDArray[np.int64], F64, npt.NDArray[np.bool_]],
+            ]
+            | None
+        ) = None
 
     async def after_step(self, engine: GuardedEngine, market_time: int) -> None:
         """Observe equity at this step's marks and act on the thresholds."""
@@ -191,17 +205,7 @@ class PortfolioGuard:
         """Leading steps on which `after_step` would raise nothing: no ledger mismatch, the
         drawdown level as its episode already says (never a stop), each bot's loss level too."""
         s = self._settings
-        budget = self._book.budget
-        rows: list[int] = []
-        allocated: list[float] = []
-        episodes: list[bool] = []
-        for i, slot in enumerate(self._slots):
-            bot_id = slot.bot_id
-            stake = budget(bot_id)
-            if stake > 0 and slot.status is not Lifecycle.STOPPED:
-                rows.append(i)
-                allocated.append(stake)
-                episodes.append(bot_id in self._loss_episodes)
+        rows, allocated, episodes = self._watched()
         account = figures.account_equity
         return int(
             calm_run(
@@ -214,15 +218,52 @@ class PortfolioGuard:
                 _NO_STOP if s.stop_at is None else s.stop_at,
                 self._dd_episode,
                 figures.pnl,
-                np.array(rows, dtype=np.int64),
-                np.array(allocated, dtype=np.float64),
-                np.array(episodes, dtype=np.bool_),
+                rows,
+                allocated,
+                episodes,
                 s.bot_loss_warning,
                 _NO_STOP if s.per_bot_stop_loss is None else s.per_bot_stop_loss,
             )
         )
 
+    def _watched(self) -> tuple[npt.NDArray[np.int64], F64, npt.NDArray[np.bool_]]:
+        """The rows, stakes and loss episodes of the bots whose loss `after_step` watches (a
+        stake above zero, not stopped), as `calm_run` reads them. They change only with the
+        stakes (a rebalance replaces the dict), a lifecycle or an episode, so they are kept
+        until one of those differs."""
+        allocated = self._book.allocated
+        statuses = [slot.status for slot in self._slots]
+        episodes = frozenset(self._loss_episodes)
+        cached = self._watch
+        if (
+            cached is None
+            or cached[0] is not allocated
+            or cached[1] != statuses
+            or cached[2] != episodes
+        ):
+            budget = self._book.budget
+            rows: list[int] = []
+            stakes: list[float] = []
+            flags: list[bool] = []
+            for i, slot in enumerate(self._slots):
+                bot_id = slot.bot_id
+                stake = budget(bot_id)
+                if stake > 0 and slot.status is not Lifecycle.STOPPED:
+                    rows.append(i)
+                    stakes.append(stake)
+                    flags.append(bot_id in episodes)
+            arrays = (
+                np.array(rows, dtype=np.int64),
+                np.array(stakes, dtype=np.float64),
+                np.array(flags, dtype=np.bool_),
+            )
+            cached = (allocated, statuses, episodes, arrays)
+            self._watch = cached
+        return cached[3]
+
     def absorb(self, figures: StretchFigures, steps: int) -> None:
         """The peak after `observe` at each of the first `steps` steps."""
-        equity = self._book.total_balance + figures.pnl_sum[:steps]
-        self._book.peak_equity = max(self._book.peak_equity, float(equity.max()))
+        if steps < 1:
+            raise ValueError("a stretch absorbs at least one step")
+        book = self._book
+        book.peak_equity = peak_after(book.peak_equity, book.total_balance, figures.pnl_sum, steps)

@@ -18,6 +18,7 @@ from itertools import pairwise
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from portfolio_launcher.config.portfolio_models import AllocationStrategy
 from portfolio_launcher.portfolio.allocation import (
@@ -95,6 +96,19 @@ class Rebalancer:
         self._capital: (
             tuple[Mapping[str, float], Mapping[str, float], Mapping[str, float], float] | None
         ) = None
+        self._reads = returns_read(settings.strategy)
+        # `_stats` when the strategy reads no returns, and the runners they describe.
+        self._plain_stats: tuple[tuple[BotRunner, ...], list[BotStats]] | None = None
+        # `_drift_inputs` and the stakes, weights and balance they were made from.
+        self._drift: (
+            tuple[
+                Mapping[str, float],
+                Mapping[str, float],
+                float,
+                tuple[npt.NDArray[np.float64], float, npt.NDArray[np.float64]],
+            ]
+            | None
+        ) = None
 
     # ---- history --------------------------------------------------------------------------
 
@@ -109,8 +123,18 @@ class Rebalancer:
         return self._book.budget(r.bot_id) + r.pnl
 
     def _stats(self) -> list[BotStats]:
+        symbol_read, equity_read = self._reads
+        if not (symbol_read or equity_read):
+            # Nothing but the bots' settings: the same stats at every rebalance.
+            key = tuple(self._runners)
+            if self._plain_stats is None or self._plain_stats[0] != key:
+                self._plain_stats = (key, self._bot_stats(False, False))
+            return list(self._plain_stats[1])
+        return self._bot_stats(symbol_read, equity_read)
+
+    def _bot_stats(self, symbol_read: bool, equity_read: bool) -> list[BotStats]:
+        """Each bot's stats, with the returns the strategy reads."""
         out = []
-        symbol_read, equity_read = returns_read(self._s.strategy)
         for r in self._runners:
             rets: tuple[float, ...] = ()
             eq_rets: tuple[float, ...] = ()
@@ -286,30 +310,53 @@ class Rebalancer:
         drift within the threshold, and equity-weight drift on the side its episode says."""
         if self.last_ms is None or self._capital_drift() > self._s.threshold:
             return 0
-        budget = self._book.budget
-        allocated = 0.0
-        stakes = []
-        weights = []
-        for r in self._runners:
-            stake = budget(r.bot_id)
-            allocated += stake
-            stakes.append(stake)
-            weights.append(self.weights.get(r.bot_id, 0.0))
+        stakes, cash, weights = self._drift_inputs()
         # `_equity_drift` at each step, until a rebalance falls due.
         return int(
             drift_run(
                 figures.times,
                 self.last_ms,
                 self._s.frequency_ms,
-                np.array(stakes, dtype=np.float64),
+                stakes,
                 figures.realized,
                 figures.unrealized,
-                self._book.total_balance - allocated,
-                np.array(weights, dtype=np.float64),
+                cash,
+                weights,
                 self._s.threshold,
                 self._drift_episode,
             )
         )
+
+    def _drift_inputs(self) -> tuple[npt.NDArray[np.float64], float, npt.NDArray[np.float64]]:
+        """The stakes, the unallocated cash (`total_balance` less the stakes, summed in the
+        bots' order) and the weights `drift_run` reads. Like `_capital_drift`'s inputs they
+        change only when the stakes or the weights are replaced, so they are kept till then."""
+        allocated_map = self._book.allocated
+        total_balance = self._book.total_balance
+        cached = self._drift
+        if (
+            cached is None
+            or cached[0] is not allocated_map
+            or cached[1] is not self.weights
+            or cached[2] != total_balance
+        ):
+            budget = self._book.budget
+            allocated = 0.0
+            stakes = []
+            weights = []
+            for r in self._runners:
+                stake = budget(r.bot_id)
+                allocated += stake
+                stakes.append(stake)
+                weights.append(self.weights.get(r.bot_id, 0.0))
+            inputs = (
+                np.array(stakes, dtype=np.float64),
+                total_balance - allocated,
+                np.array(weights, dtype=np.float64),
+            )
+            cached = (allocated_map, self.weights, total_balance, inputs)
+            self._drift = cached
+        return cached[3]
 
     def absorb(self, figures: StretchFigures, steps: int) -> None:
         """The equity samples `_sample` takes over the first `steps` steps."""

@@ -18,6 +18,7 @@ from portfolio_launcher.portfolio.drawdown import (
     bot_loss_state,
     calm_run,
     drawdown_state,
+    peak_after,
 )
 
 TOLERANCE = 1e-9
@@ -153,3 +154,22 @@ def test_nan_figures() -> None:
     assert _run(1000.0, 1000.0, pnl_sum, None, dd, False, pnl, [], [], [], loss) == 4
     account[:] = 1000.0
     assert _run(1000.0, 1000.0, pnl_sum, account, dd, False, pnl, [], [], [], loss) == 1
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    peak=st.floats(-1e6, 1e6) | st.just(math.nan),
+    total=st.floats(0.0, 1e6),
+    pnl=st.lists(st.floats(-1e6, 1e6) | st.just(math.nan), min_size=1, max_size=12),
+    extra=st.integers(0, 3),
+)
+def test_peak_after_is_the_array_form_of_the_guards_absorb(
+    peak: float, total: float, pnl: list[float], extra: int
+) -> None:
+    """`peak_after` is `max(peak, float((total + pnl_sum[:steps]).max()))`, NaN included (the
+    stretch's later steps, past `steps`, are not read)."""
+    pnl_sum = np.array(pnl + [1e9] * extra)
+    steps = len(pnl)
+    expected = max(peak, float((total + pnl_sum[:steps]).max()))
+    found = peak_after(peak, total, pnl_sum, steps)
+    assert found == expected or (math.isnan(found) and math.isnan(expected))

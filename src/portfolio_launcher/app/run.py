@@ -183,7 +183,11 @@ async def run_engine(
             logs.launcher.log(level, "%s", message)
 
     alerting = build_alerting(portfolio, store.alerts(limit=RESTORE_ALERTS))
-    recorder = StepRecorder(listen, admit=alerting.admit)
+    # Events below the run's log level would be dropped by every logger `listen` sends to:
+    # they are not formatted at all (a backtest logs warnings only).
+    recorder = StepRecorder(
+        listen, admit=alerting.admit, listen_level=logs.launcher.getEffectiveLevel()
+    )
     runners: list[BotRunner] = []
     blocked_bots: set[str] = set()
     gate = PortfolioRiskGate(

@@ -371,6 +371,7 @@ async def run_engine(
         ),
         after_step=after_step,
         skip_quiet=stretches.advance if stretches is not None else None,
+        next_step=stretches.next_events if stretches is not None else None,
     )
     for slot in slots:
         venues.exchange_for(slot.bot_id).set_fill_handler(

@@ -108,6 +108,7 @@ class PortfolioEngine:
         portfolio_doc: Callable[[], str],
         after_step: Callable[[PortfolioEngine, int], Awaitable[None]] | None = None,
         skip_quiet: Callable[[int, int | None], StretchEnd | None] | None = None,
+        next_step: Callable[[int], tuple[CandleEvent, ...]] | None = None,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.slots = list(slots)
@@ -121,6 +122,7 @@ class PortfolioEngine:
         self._portfolio_doc = portfolio_doc
         self._after_step = after_step
         self._skip_quiet = skip_quiet
+        self._next_step = next_step
         self._monotonic = monotonic
         self.step_ms: int | None = None
         self.committed_ms: int | None = None
@@ -136,10 +138,13 @@ class PortfolioEngine:
         self._last_snapshot = -float("inf")
         self._last_commit = -float("inf")
         self._by_key: dict[FeedKey, list[BotSlot]] = {}
-        # Events a quiet stretch handed over (`StretchEnd.next_step`), played before the
-        # feed's next event, and each event's key by (symbol, interval).
+        # Events a quiet stretch or `next_step` handed over, played before the feed's next
+        # event, and each event's key by (symbol, interval).
         self._queued: deque[CandleEvent] = deque()
         self._key_of: dict[tuple[str, str], FeedKey] = {}
+        # Every event of step `step_ms` was taken (by a stretch or from the queue): the next
+        # step may be asked of `next_step`.
+        self._step_done = False
 
     @property
     def stopping(self) -> bool:
@@ -189,15 +194,33 @@ class PortfolioEngine:
 
     def _handler(self, key: FeedKey) -> Callable[[CandleEvent], Awaitable[None]]:
         async def handle(event: CandleEvent) -> None:
+            # A feed's event: its step may have more events to come from the feed.
+            self._step_done = False
             await self._on_event(key, event)
-            queued = self._queued
-            while queued:
-                # A loop, not a call from `_on_event`: a stretch's next step may end in
-                # another stretch, whose next step is queued in turn.
-                event = queued.popleft()
-                await self._on_event(self._key_of[(event.symbol, event.interval)], event)
+            await self._play_handed()
 
         return handle
+
+    async def _play_handed(self) -> None:
+        """Play the events handed over (a loop, not calls from `_on_event`: a handed step
+        may end in a stretch whose next step is handed over in turn), then, while a step is
+        done, the next steps `next_step` gives (a backtest's table of candles), until it gives
+        none: the feed, which it has moved past them, goes on from there."""
+        queued = self._queued
+        next_step = self._next_step
+        while True:
+            if queued:
+                while queued:
+                    event = queued.popleft()
+                    await self._on_event(self._key_of[(event.symbol, event.interval)], event)
+                self._step_done = True
+            if not self._step_done or self._finished or next_step is None:
+                return
+            assert self.step_ms is not None
+            events = next_step(self.step_ms)
+            if not events:
+                return
+            queued.extend(events)
 
     async def _on_event(self, key: FeedKey, event: CandleEvent) -> None:
         if self._finished:
@@ -296,7 +319,10 @@ class PortfolioEngine:
         self.step_ms = reached.market_time
         if reached.serviced:
             self._serviced_ms = reached.market_time
+        # Events still queued were of the stretch's first step: it took them.
+        self._queued.clear()
         self._queued.extend(reached.next_step)
+        self._step_done = True
 
     async def _turn(self) -> None:
         """Let signal handlers and the monitor run even when the feed never waits."""

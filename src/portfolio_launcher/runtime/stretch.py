@@ -243,7 +243,6 @@ class QuietStretches:
         self._paper = paper
         self._services = services
         self._length = interval_ms
-        self._end_ms = end_ms
         self._symbols: list[str] = []
         self._columns: list[CandleColumns] = []
         rows: list[F64] = []
@@ -269,6 +268,10 @@ class QuietStretches:
         self._key_intervals = [slots[i].runner.setup.interval for i in self._slot_of_key]
         self._windows = [s.runner.setup.params.window_size for s in slots]
         self._grid = _Grid(self._columns, rows, interval_ms)
+        # The first grid step closing after `end_ms` (the feed delivers none from there).
+        self._end_step = (
+            self._grid.steps if end_ms is None else (end_ms - self._grid.t0) // interval_ms
+        )
         # The step whose candles ended the last stretch (not quiet: no search is needed there).
         self._stopper: int | None = None
 
@@ -414,11 +417,7 @@ class QuietStretches:
     def _look(self, at: int) -> int:
         """How many steps from grid step `at` a stretch may take: at most `MAX_STRETCH`, up to
         the grid's end and the run's (every step closing at or before `end_ms`)."""
-        grid = self._grid
-        look = min(MAX_STRETCH, grid.steps - at)
-        if self._end_ms is not None:
-            look = min(look, (self._end_ms - grid.t0) // self._length - at)
-        return look
+        return min(MAX_STRETCH, self._grid.steps - at, self._end_step - at)
 
     def _quiet_candles(
         self,
@@ -518,14 +517,27 @@ class QuietStretches:
         if serviced > 0:
             for service in self._services:
                 service.absorb(figures, serviced)
-        next_step: tuple[CandleEvent, ...] = ()
-        if handed is not None:
-            next_step = self._events(handed, prefix)
-            market_time += self._length
-        # The feed goes on after the last close it need not deliver: with the next step's
-        # close, the fast case of its search, when no candle lies between two steps.
-        self._feed.skip_to(market_time + (self._length if grid.regular else 1))
-        return next_step
+        # The feed is moved past what was taken here when the engine next asks `next_events`
+        # and gets nothing (it always asks once a stretch is taken).
+        return () if handed is None else self._events(handed, prefix)
+
+    def next_events(self, step_ms: int) -> tuple[CandleEvent, ...]:
+        """The events of the grid step after the one closing at `step_ms`, all of whose
+        events the engine has taken (its own or through a stretch), in the feed's order; none
+        when the feed must deliver what comes next (a key without a candle there, a candle off
+        the grid before it, the end of the run): the feed is then moved past `step_ms`, so it
+        goes on right after the steps taken here or handed over."""
+        grid = self._grid
+        offset = step_ms - grid.t0
+        step = offset // self._length
+        if offset % self._length == 0 and step < grid.steps and step < self._end_step:
+            rows = self._handed_rows(step)
+            if rows is not None:
+                return self._events(rows, 0)
+        # With the next step's close, the fast case of the feed's search, when no candle lies
+        # between two steps.
+        self._feed.skip_to(step_ms + (self._length if grid.regular else 1))
+        return ()
 
     def _handed_rows(self, step: int) -> list[int] | None:
         """Each key's row at grid step `step` when the engine can be handed that step's events

@@ -163,6 +163,49 @@ class ReplayColumns(Protocol):
         ...
 
 
+@njit(cache=True, nogil=True)
+def _place_key(  # pragma: no cover - compiled
+    time: I64,
+    ohlc: tuple[F64, F64, F64, F64],
+    t0: int,
+    length: int,
+    out: tuple[F64, F64, F64, I64],
+) -> bool:
+    """One key's row of the grid: at each step its candle's lowest and highest price (open and
+    close included, as `np.minimum`/`np.maximum` take them: NaN wins), close and row; NaN and
+    -1 where it has none. A candle off the grid (a file with irregular spacing) closes between
+    two steps' closes: the step after it is made not quiet (NaN low and high), so no stretch
+    passes it unread, and the feed resumes right after a stretch's last close. False when
+    such a candle was found."""
+    opens, highs, lows, closes = ohlc
+    low, high, close, row = out
+    low[:] = np.nan
+    high[:] = np.nan
+    close[:] = np.nan
+    row[:] = -1
+    steps = low.shape[0]
+    on_grid = True
+    for i in range(time.shape[0]):
+        offset = time[i] - t0
+        if offset % length:
+            on_grid = False
+            continue
+        j = offset // length
+        o, c = opens[i], closes[i]
+        low[j] = np.minimum(np.minimum(o, c), lows[i])
+        high[j] = np.maximum(np.maximum(o, c), highs[i])
+        close[j] = c
+        row[j] = i
+    if not on_grid:
+        for i in range(time.shape[0]):
+            offset = time[i] - t0
+            j = offset // length + 1
+            if offset % length and j < steps:
+                low[j] = np.nan
+                high[j] = np.nan
+    return on_grid
+
+
 class _Grid:
     """Every key's candles placed on one grid of steps (NaN where a file has no candle), so a
     stretch is examined for all keys with a few array operations."""
@@ -180,35 +223,14 @@ class _Grid:
         self.close = np.empty((keys, steps))
         self.row = np.empty((keys, steps), dtype=np.int64)
         for k, cols in enumerate(columns):
-            offset = cols.time - self.t0
-            on_grid = offset % length == 0
-            at = offset[on_grid] // length
-            low, high, close, row = self.low[k], self.high[k], self.close[k], self.row[k]
-            if at.shape[0] == steps == len(cols):
-                # Every step has this key's candle and no candle is off the grid (the usual
-                # file): the rows are written in place, once.
-                np.minimum(np.minimum(cols.open, cols.close), cols.low, out=low)
-                np.maximum(np.maximum(cols.open, cols.close), cols.high, out=high)
-                close[:] = cols.close
-                row[:] = np.arange(steps)
-                continue
-            low.fill(np.nan)
-            high.fill(np.nan)
-            close.fill(np.nan)
-            row.fill(-1)
-            low[at] = np.minimum(np.minimum(cols.open, cols.close), cols.low)[on_grid]
-            high[at] = np.maximum(np.maximum(cols.open, cols.close), cols.high)[on_grid]
-            close[at] = cols.close[on_grid]
-            row[at] = np.flatnonzero(on_grid)
-            # A candle off the grid (a file with irregular spacing) closes between two steps'
-            # closes: the step after it is not quiet for its key, so no stretch passes it
-            # unread, and the feed resumes right after a stretch's last close.
-            after_off = offset[~on_grid] // length + 1
-            if after_off.shape[0]:
-                self.regular = False
-                after_off = after_off[after_off < steps]
-                low[after_off] = np.nan
-                high[after_off] = np.nan
+            on_grid = _place_key(
+                cols.time,
+                (cols.open, cols.high, cols.low, cols.close),
+                self.t0,
+                length,
+                (self.low[k], self.high[k], self.close[k], self.row[k]),
+            )
+            self.regular = self.regular and on_grid
         # Each key's (time, open, high, low, close, volume) as columns: views of the feed's
         # rows, sliced per stretch.
         self.rows: list[F64] = [r.T for r in rows]

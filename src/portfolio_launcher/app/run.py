@@ -7,6 +7,7 @@ import json
 import os
 import signal
 import time
+from collections.abc import Callable
 
 from portfolio_launcher.app.alerting import RESTORE_ALERTS, build_alerting
 from portfolio_launcher.app.feeds import BuiltFeed, build_feed, choose_feed
@@ -337,6 +338,7 @@ async def run_engine(
         # costly correlation screen last.
         services=[guard, closes, rebalancer, correlation],
         screen_order=[2, 0, 1, 4, 3],
+        acts_at=rebalancer.due_at,
         observer=hooks.quiet_stretches,
         end=end,
     )
@@ -445,6 +447,7 @@ def _quiet_stretches(
     venues: Venues,
     services: list[StretchService],
     screen_order: list[int],
+    acts_at: Callable[[int], bool],
     observer: StretchService | None,
     end: int | None,
 ) -> QuietStretches | None:
@@ -466,4 +469,5 @@ def _quiet_stretches(
         interval_ms=interval_ms(intervals.pop()),
         end_ms=end,
         screen_order=screen_order,
+        acts_at=acts_at,
     )

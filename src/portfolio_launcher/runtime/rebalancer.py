@@ -204,8 +204,7 @@ class Rebalancer:
                 market_time,
             )
         self._drift_episode = drifting
-        due = market_time - self.last_ms >= self._s.frequency_ms
-        if due or self._capital_drift() > self._s.threshold:
+        if self.due_at(market_time) or self._capital_drift() > self._s.threshold:
             self.rebalance(self.ledger(), market_time)
 
     def _equity_drift(self) -> float:
@@ -304,6 +303,11 @@ class Rebalancer:
             self._recorder.touch(bot_id)
 
     # ---- quiet stretches (runtime.stretch) -------------------------------------------------
+
+    def due_at(self, market_time: int) -> bool:
+        """Whether `after_step` at `market_time` rebalances by the calendar alone (a quiet
+        stretch led by that step is given up before its figures are made)."""
+        return self.last_ms is not None and market_time - self.last_ms >= self._s.frequency_ms
 
     def quiet_steps(self, figures: StretchFigures) -> int:
         """Leading steps on which `after_step` would only sample: no rebalance due, capital

@@ -18,7 +18,7 @@ stretch so that the ordinary path decides it. A parity test runs portfolios both
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -251,15 +251,19 @@ class QuietStretches:
         interval_ms: int,
         end_ms: int | None,
         screen_order: Sequence[int] | None = None,
+        acts_at: Callable[[int], bool] | None = None,
     ) -> None:
         """`services` absorb a stretch in their `after_step` order. `screen_order` (indexes
         into `services`, each once) is the order their screens are asked in: the ones that
         most often stop a stretch first, since the first that finds no quiet step ends the
-        search (the default: the services' own order)."""
+        search (the default: the services' own order). `acts_at(t)` is a cheap test that some
+        service acts at the step closing at `t` for certain (the rebalancer's calendar): a
+        pending step for which it holds does not lead a stretch, and no figure is made."""
         order = list(range(len(services))) if screen_order is None else list(screen_order)
         if sorted(order) != list(range(len(services))):
             raise ValueError(f"screen_order {order} is not an order of {len(services)} services")
         self._screens = [services[i] for i in order]
+        self._acts_at = acts_at
         self._feed = feed
         self._slots = slots
         self._paper = paper
@@ -309,6 +313,8 @@ class QuietStretches:
             # The candle that ended the last stretch: some bot or symbol is not quiet on it.
             # (The ordinary path is exact whatever happens; this only saves the search.)
             return None
+        if pending is not None and self._acts_at is not None and self._acts_at(pending):
+            return None  # the pending step's services act: the engine runs them first
         first = step_ms - self._length
         grid = self._grid
         at = (first - grid.t0) // self._length

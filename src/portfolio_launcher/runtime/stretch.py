@@ -234,6 +234,8 @@ class _Grid:
         # Each key's (time, open, high, low, close, volume) as columns: views of the feed's
         # rows, sliced per stretch.
         self.rows: list[F64] = [r.T for r in rows]
+        # The same as the feed's rows, for slices taken row by row.
+        self.blocks: list[F64] = list(rows)
         self.length = length
         self.steps = steps
 
@@ -518,30 +520,31 @@ class QuietStretches:
         here with the stretch (see `_quiet_prefix`)."""
         candles, serviced = counts
         grid = self._grid
-        rows = grid.rows
         handed = None if after_stretch is None else self._handed_rows(after_stretch)
         if handed is None:
             prefix = 0
-        limit = self._paper.history_limit
+        # Each key's row after its last candle taken (one more for the first `prefix` keys).
         ends = (grid.row[:, at + candles - 1] + 1).tolist()
-        for k, symbol in enumerate(self._symbols):
-            end = ends[k]
-            taken = candles
-            if k < prefix:
-                end += 1
-                taken += 1
-            kept = min(taken, limit)
-            self._paper.absorb_quiet(symbol, rows[k][:, end - kept : end].T, self._key_intervals[k])
+        for k in range(prefix):
+            ends[k] += 1
+        limit = self._paper.history_limit
+        absorb = self._paper.absorb_quiet
+        for k, (block, symbol, interval, end) in enumerate(
+            zip(grid.blocks, self._symbols, self._key_intervals, ends, strict=True)
+        ):
+            taken = candles + 1 if k < prefix else candles
+            absorb(symbol, block[end - min(taken, limit) : end], interval)
         market_time = grid.t0 + self._length * (at + candles)
+        later = market_time + self._length
+        columns = grid.rows
         for slot, k, window in zip(self._slots, self._key_of, self._windows, strict=True):
             end = ends[k]
             if k < prefix:
-                slot.runner.absorb_quiet(
-                    rows[k][:, end + 1 - min(candles + 1, window) : end + 1],
-                    market_time + self._length,
-                )
+                slot.runner.absorb_quiet(columns[k][:, end - min(candles + 1, window) : end], later)
             else:
-                slot.runner.absorb_quiet(rows[k][:, end - min(candles, window) : end], market_time)
+                slot.runner.absorb_quiet(
+                    columns[k][:, end - min(candles, window) : end], market_time
+                )
         if serviced > 0:
             for service in self._services:
                 service.absorb(figures, serviced)
@@ -581,10 +584,8 @@ class QuietStretches:
         """The candle events of keys `first` on at their `rows`, in the feed's order: the keys'
         order (the engine subscribes them in its slots' order, as they are given here, and
         the feed merges the events of one close time in subscription order)."""
-        grid_rows = self._grid.rows
-        candles = candles_from_rows(
-            [grid_rows[k][:, rows[k]].tolist() for k in range(first, len(rows))]
-        )
+        blocks = self._grid.blocks
+        candles = candles_from_rows([blocks[k][rows[k]].tolist() for k in range(first, len(rows))])
         return tuple(
             candle_event(symbol, interval, candle)
             for symbol, interval, candle in zip(

@@ -97,6 +97,11 @@ GC_YOUNG_THRESHOLD = 50_000
 default is 700)."""
 
 
+BACKTEST_COMMIT_S = 60.0
+"""Wall seconds per group commit in a backtest (a demo or live run commits every second; each
+commit serializes every changed bot's state and the venue's)."""
+
+
 @contextmanager
 def rare_collections() -> Iterator[None]:
     """Collect the youngest generation 70x less often while the backtest runs.
@@ -162,7 +167,10 @@ async def backtest(portfolio: LoadedPortfolio, options: BacktestOptions) -> Back
     ui = _BacktestUI(options.progress, start, end)
     cfg = portfolio.file
     setups = [bot_setup(b, cfg.portfolio.margin_mode) for b in portfolio.enabled_bots]
-    run_options = RunOptions(feed="replay", speed=0.0, monitor_s=PROGRESS_EVERY_S)
+    # A backtest is never resumed: its store is the record, and the end of the run commits.
+    run_options = RunOptions(
+        feed="replay", speed=0.0, monitor_s=PROGRESS_EVERY_S, commit_s=BACKTEST_COMMIT_S
+    )
     # The data files' fingerprints are hashed on another thread while the run goes on
     # (hashlib and file reads release the GIL: on a second core this costs the run nothing).
     data_files = sorted(set(paths.values()))

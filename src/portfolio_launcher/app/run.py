@@ -353,6 +353,7 @@ async def run_engine(
             start_ms=start,
             end_ms=end,
             snapshot_every_s=cfg.monitoring.sync_interval,
+            commit_every_s=options.commit_s,
             monitor_every_s=options.monitor_s,
             heartbeat_s=cfg.monitoring.heartbeat_interval,
             sync_every_s=cfg.monitoring.sync_interval,

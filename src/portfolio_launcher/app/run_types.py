@@ -27,6 +27,9 @@ class RunOptions:
     log_level: str = "info"
     monitor_s: float = 30.0
     state_path: Path | None = None
+    commit_s: float = 1.0
+    """Wall seconds of work per group commit (runtime.engine, `commit_every_s`): what a crash
+    can lose. A backtest, which is never resumed, commits rarely."""
 
 
 class RunUI(Protocol):

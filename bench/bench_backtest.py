@@ -99,18 +99,29 @@ def python_ladder(s: Series) -> tuple[int, float]:
     return fills, pnl
 
 
+RUNS = 3
+"""Engine runs per series; the fastest is reported (the machine is shared: other work only
+ever slows a run down). The first run of the process also loads numba's cached code."""
+
+
 def engine_run(series: list[Series]) -> tuple[float, float, int, int]:
-    """(wall s, CPU s, bars, fills) of `run_backtest` on the ten-bot portfolio over `series`."""
+    """(wall s, CPU s, bars, fills) of the fastest of `RUNS` runs of `run_backtest` on the
+    ten-bot portfolio over `series` (each reads the candle files afresh)."""
+    best: tuple[float, float, int, int] | None = None
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         path = write_portfolio(folder, series)
         loaded = load_portfolio(str(path), LoadOptions(cwd=folder, environ={}))
-        t = time.perf_counter()
-        cpu = time.process_time()
-        record = run_backtest(loaded, BacktestOptions(data_dir=folder / "data"))
-        wall = time.perf_counter() - t
-        cpu = time.process_time() - cpu
-    return wall, cpu, len(record.times_ms), len(record.fills)
+        for _ in range(RUNS):
+            t = time.perf_counter()
+            cpu = time.process_time()
+            record = run_backtest(loaded, BacktestOptions(data_dir=folder / "data"))
+            wall = time.perf_counter() - t
+            cpu = time.process_time() - cpu
+            if best is None or wall < best[0]:
+                best = (wall, cpu, len(record.times_ms), len(record.fills))
+    assert best is not None
+    return best
 
 
 def run() -> str:
@@ -140,8 +151,8 @@ def run() -> str:
         f"volatility and wicks): {events:,} bot-candles. The engine is `run_backtest` (replay "
         "feed, paper exchange, strategy, risk gate, allocation and correlation services, "
         "in-memory store, one bar recorded per step); wall time includes reading the candle "
-        "files. The baseline is a plain-Python loop of the same ladder rules with nothing "
-        "around it.",
+        f"files, and the fastest of {RUNS} runs in one process is reported. The baseline is a "
+        "plain-Python loop of the same ladder rules with nothing around it.",
         "",
         "| what | wall s | bot-candles/s | vs baseline |",
         "| --- | ---: | ---: | ---: |",
@@ -150,7 +161,8 @@ def run() -> str:
         f"| full engine, the same seeds with their drift kept | {drift_wall:.2f} | "
         f"{drift_rate:,.0f} | {drift_rate / py_rate:.4f}x |",
         "",
-        f"Engine CPU time per bot-candle: {cpu / events * 1e6:.1f} µs; {bars:,} bars recorded; "
+        f"Engine CPU time per bot-candle: {cpu / events * 1e6:.1f} µs (both threads: the "
+        f"data files' fingerprints are hashed on a second one); {bars:,} bars recorded; "
         f"{fills:,} engine fills (baseline loop: {baseline_fills:,}, simpler sizing and no "
         f"budget). With the drift kept (the data of earlier runs of this benchmark) the series "
         f"end between {min(float(s.close[-1] / s.close[0]) for s in drifting):.1f}x and "

@@ -15,6 +15,7 @@ from typing import Protocol
 
 from portfolio_launcher.core.errors import LauncherError
 from portfolio_launcher.core.orders import Fill
+from portfolio_launcher.core.records import quick_init
 
 
 class StoreError(LauncherError):
@@ -30,6 +31,7 @@ class StoreLockedError(StoreError):
         super().__init__(f"another launcher ({who}) is already running this portfolio ({path})")
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class OrderEvent:
     """An order's state change as the bot saw it (placed, acknowledged, refused, filled, ...)."""
@@ -47,6 +49,7 @@ class OrderEvent:
     reason: str = ""
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class FillRecord:
     """A fill attributed to a bot."""
@@ -55,6 +58,7 @@ class FillRecord:
     fill: Fill
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class LedgerEntry:
     """A movement in a bot's book: allocation, realized PnL, fee, funding, transfer."""

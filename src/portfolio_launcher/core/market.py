@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import cast
+
+from portfolio_launcher.core.records import builder
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,33 +21,12 @@ class Candle:
     closed: bool = True
 
 
-@dataclass(slots=True)
-class _CandleDraft:
-    """`Candle`'s slots, in its order, without the freezing: see `row_candle`."""
-
-    time: int
-    open: float
-    high: float
-    low: float
-    close: float
-    volume: float
-    closed: bool = True
-
-
 def row_candle(row: list[float]) -> Candle:
     """The closed candle of one row of (open time, open, high, low, close, volume) floats, as
     a float64 array's `tolist()` gives it (open times are exact in a float64: ms since the
-    epoch stay far below 2**53).
-
-    Made about three times cheaper than by `Candle(...)`: a frozen dataclass sets each field
-    through `object.__setattr__`, which costs more than the rest of a replayed event. The same
-    slots are filled in a mutable twin with the same layout, which then becomes a `Candle` (a
-    `__class__` assignment between compatible slotted classes): the very object the
-    constructor makes, equal and hashed the same."""
+    epoch stay far below 2**53), made by `records.builder` (a replay makes one per candle)."""
     t, o, h, lo, c, v = row
-    draft = _CandleDraft(int(t), o, h, lo, c, v)
-    draft.__class__ = Candle  # type: ignore[assignment]
-    return cast(Candle, draft)
+    return _make_candle(int(t), o, h, lo, c, v, True)
 
 
 def candles_from_rows(rows: list[list[float]]) -> list[Candle]:
@@ -62,21 +43,10 @@ class CandleEvent:
     candle: Candle
 
 
-@dataclass(slots=True)
-class _EventDraft:
-    """`CandleEvent`'s slots, in its order, without the freezing: see `candle_event`."""
-
-    symbol: str
-    interval: str
-    candle: Candle
-
-
-def candle_event(symbol: str, interval: str, candle: Candle) -> CandleEvent:
-    """`CandleEvent(symbol, interval, candle)`, made as `row_candle` makes a candle (a
-    replay makes one per candle it plays)."""
-    draft = _EventDraft(symbol, interval, candle)
-    draft.__class__ = CandleEvent  # type: ignore[assignment]
-    return cast(CandleEvent, draft)
+_make_candle: Callable[[int, float, float, float, float, float, bool], Candle] = builder(Candle)
+candle_event: Callable[[str, str, Candle], CandleEvent] = builder(CandleEvent)
+"""`CandleEvent(symbol, interval, candle)`, made by `records.builder` (a replay makes one per
+candle it plays)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,5 @@
-"""`evolve`: `dataclasses.replace` for the frozen, slotted records the hot paths copy.
+"""`evolve`: `dataclasses.replace` for the frozen, slotted records the hot paths copy; and
+`quick_init` and `builder`, cheaper ways to make such records.
 
 A bot's strategy state and its order records are immutable dataclasses, copied with a few
 fields changed several times per order. `dataclasses.replace` gathers every field into keyword
@@ -117,3 +118,28 @@ def quick_init(cls: C) -> C:
     init.__qualname__ = f"{cls.__qualname__}.__init__"
     type.__setattr__(cls, "__init__", init)
     return cls
+
+
+def builder(cls: Callable[..., R]) -> Callable[..., R]:
+    """A function that makes `cls(...)` from every field given positionally, in field order,
+    about three times faster than the frozen constructor (for the records a replay or the
+    paper venue makes by the hundred thousand: candles, events, orders, fills).
+
+    A mutable slotted twin of `cls` (made once, with the same slots in the same order) is
+    filled by its plain `__init__` (a slot store per field, no frozen guard) and then becomes a
+    `cls` by a `__class__` assignment, which Python allows between classes of the same layout
+    and refuses, loudly, otherwise. The result is the very object the constructor makes:
+    equal, hashed the same, frozen. It accepts what `evolve` accepts. Make one per class, once
+    (a module constant), and give it the constructor's parameter types there."""
+    assert isinstance(cls, type)
+    names = _field_names(cls)
+    twin = dataclasses.make_dataclass(f"_{cls.__name__}Twin", names, slots=True)
+    args = ", ".join(names)
+    namespace: dict[str, Any] = {"_twin": twin, "_cls": cls}
+    source = (
+        f"def build({args}):\n    made = _twin({args})\n    made.__class__ = _cls\n    return made"
+    )
+    exec(source, namespace)  # field names are identifiers
+    build: Callable[..., R] = namespace["build"]
+    build.__qualname__ = f"builder({cls.__qualname__})"
+    return build

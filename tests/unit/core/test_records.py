@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from portfolio_launcher.core.orders import OrderType, Side
-from portfolio_launcher.core.records import evolve, quick_init
+from portfolio_launcher.core.records import builder, evolve, quick_init
 from portfolio_launcher.strategy.state import BotState, MarketView, OrderRecord, OrderRole
 
 
@@ -103,3 +103,29 @@ def test_quick_init_refuses_default_factories() -> None:
 
     with pytest.raises(TypeError, match=r"Listed\.items"):
         quick_init(Listed)
+
+
+@given(st.text(max_size=5), st.integers(), st.one_of(st.none(), st.floats(allow_nan=False)))
+def test_a_builder_makes_what_the_constructor_makes(
+    name: str, count: int, price: float | None
+) -> None:
+    build = builder(_Plain)
+    made, plain = build(name, count, price), _Plain(name, count, price)
+    assert type(made) is _Plain
+    assert made == plain and hash(made) == hash(plain) and repr(made) == repr(plain)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        made.count = 3  # type: ignore[misc]
+
+
+def test_a_builder_takes_only_what_evolve_takes() -> None:
+    @dataclass(slots=True)
+    class Mutable:
+        name: str
+
+    @dataclass(frozen=True)
+    class Unslotted:
+        name: str
+
+    for cls in (Mutable, Unslotted):
+        with pytest.raises(TypeError, match="frozen, slotted"):
+            builder(cls)

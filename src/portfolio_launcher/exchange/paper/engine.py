@@ -5,8 +5,7 @@ and delivers the fills it queues."""
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass
-from typing import cast
+from collections.abc import Callable
 
 from portfolio_launcher.core.account import Category
 from portfolio_launcher.core.errors import InsufficientMarginError, UnknownSymbolError
@@ -19,6 +18,7 @@ from portfolio_launcher.core.orders import (
     OrderType,
     Side,
 )
+from portfolio_launcher.core.records import builder
 from portfolio_launcher.core.rounding import PriceRounding, round_price
 from portfolio_launcher.exchange.matching import (
     BUY,
@@ -46,23 +46,8 @@ FILLS_KEPT = 10_000
 """Fills the paper venue keeps in memory (`fills()`); the runtime's state store keeps them all."""
 
 
-@dataclass(slots=True)
-class _FillDraft:
-    """`Fill`'s fields in its order, not frozen: a frozen dataclass sets each field through
-    `object.__setattr__`. An order's fill is built as this draft, which then becomes the
-    `Fill` by a `__class__` assignment (the slots are the same: Python refuses the assignment,
-    loudly, should `Fill`'s fields ever change): the very object `Fill(...)` makes."""
-
-    client_order_id: str
-    order_id: str
-    symbol: str
-    side: Side
-    price: float
-    quantity: float
-    fee: float
-    liquidity: Liquidity
-    time: int
-    reduce_only: bool
+_make_fill: Callable[..., Fill] = builder(Fill)
+"""`Fill(...)` from every field, positionally (`records.builder`): one per fill."""
 
 
 class PaperEngine:
@@ -290,7 +275,7 @@ class PaperEngine:
         self.account.apply_fill(order.symbol, order.sign, qty, price, margin_price)
         self.account.pay_fee(order.symbol, fee)
         order.status, order.filled_qty, order.avg_fill_price = OrderStatus.FILLED, qty, price
-        fill = _FillDraft(
+        fill = _make_fill(
             order.client_order_id,
             order.order_id,
             order.symbol,
@@ -302,8 +287,7 @@ class PaperEngine:
             time,
             order.reduce_only,
         )
-        fill.__class__ = Fill  # type: ignore[assignment]
-        self.emit(cast(Fill, fill))
+        self.emit(fill)
 
     def liquidate(self, symbol: str, price: float, time: int) -> None:
         """Close the position at its liquidation price; its reduce-only orders go with it."""

@@ -18,13 +18,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from portfolio_launcher.core.records import evolve
+from portfolio_launcher.core.records import evolve, quick_init
 from portfolio_launcher.portfolio.book import Book
 
 INVARIANT_RTOL = 1e-9
 """Relative tolerance (of `C0`) within which the accounting invariant counts as holding."""
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class BotLedger:
     """One bot's money: the capital assigned to it and what it made with it."""

@@ -80,16 +80,18 @@ def ledger_from_book(
     if leverage <= 0:
         raise ValueError(f"leverage must be positive (got {leverage})")
     position = book.notional(mark)
+    # Positionally, in field order: bot_id, allocated, realized, unrealized, margin_used, fees,
+    # funding, position_notional, resting_notional.
     return BotLedger(
-        bot_id=bot_id,
-        allocated=allocated,
-        realized=book.realized,
-        unrealized=book.unrealized(mark),
-        margin_used=(position + resting_notional) / leverage,
-        fees=book.fees,
-        funding=book.funding,
-        position_notional=position,
-        resting_notional=resting_notional,
+        bot_id,
+        allocated,
+        book.realized,
+        book.unrealized(mark),
+        (position + resting_notional) / leverage,
+        book.fees,
+        book.funding,
+        position,
+        resting_notional,
     )
 
 

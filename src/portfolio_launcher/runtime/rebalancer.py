@@ -119,8 +119,11 @@ class Rebalancer:
         period = self._sample_ms
         if self.last_sample_ms is None or market_time - self.last_sample_ms >= period:
             self.last_sample_ms = market_time
+            # `_bot_equity` per bot, with `budget` as the lookup it is.
+            budget, equity = self._book.allocated.get, self._equity
             for r in self._runners:
-                self._equity[r.bot_id].append(self._bot_equity(r))
+                bot_id = r.bot_id
+                equity[bot_id].append(budget(bot_id, 0.0) + r.pnl)
 
     def _bot_equity(self, r: BotRunner) -> float:
         return self._book.budget(r.bot_id) + r.pnl
@@ -169,7 +172,7 @@ class Rebalancer:
 
     def ledger(self) -> PortfolioLedger:
         """The portfolio ledger at the bots' current marks."""
-        budget = self._book.budget
+        budget = self._book.allocated.get  # `PortfolioBook.budget`, without a call per bot
         bots: list[BotLedger] = []
         append = bots.append
         for r in self._runners:
@@ -177,7 +180,7 @@ class Rebalancer:
             append(
                 ledger_from_book(
                     bot_id,
-                    budget(bot_id),
+                    budget(bot_id, 0.0),
                     r.book,
                     r.mark,
                     leverage=r.setup.params.leverage,
@@ -216,12 +219,12 @@ class Rebalancer:
     def _equity_drift(self) -> float:
         """`max_drift` of `ledger()`, from the same sums in the same order (the same float)
         without building a ledger per bot at every step."""
-        budget = self._book.budget
+        budget = self._book.allocated.get  # `PortfolioBook.budget`, without a call per bot
         allocated = 0.0
         equities: list[tuple[str, float]] = []
         for r in self._runners:
             bot_id = r.bot_id
-            stake = budget(bot_id)
+            stake = budget(bot_id, 0.0)
             allocated += stake
             book = r.book
             equities.append((bot_id, stake + book.realized + book.unrealized(r.mark)))

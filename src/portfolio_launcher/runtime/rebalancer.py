@@ -119,14 +119,11 @@ class Rebalancer:
         period = self._sample_ms
         if self.last_sample_ms is None or market_time - self.last_sample_ms >= period:
             self.last_sample_ms = market_time
-            # `_bot_equity` per bot, with `budget` as the lookup it is.
+            # Each bot's equity: its stake (`PortfolioBook.budget`, the lookup it is) + its PnL.
             budget, equity = self._book.allocated.get, self._equity
             for r in self._runners:
                 bot_id = r.bot_id
                 equity[bot_id].append(budget(bot_id, 0.0) + r.pnl)
-
-    def _bot_equity(self, r: BotRunner) -> float:
-        return self._book.budget(r.bot_id) + r.pnl
 
     def _stats(self) -> list[BotStats]:
         symbol_read, equity_read = self._reads
@@ -402,7 +399,7 @@ class Rebalancer:
                 self.last_sample_ms = t
                 pnl = figures.pnl[:, j].tolist()
                 for i, r in enumerate(self._runners):
-                    # `_bot_equity`: budget + pnl.
+                    # `_sample`'s equity: budget + pnl.
                     self._equity[r.bot_id].append(self._book.budget(r.bot_id) + pnl[i])
 
     # ---- persistence ----------------------------------------------------------------------

@@ -50,8 +50,16 @@ def _rank(level: str) -> int:
     return rank if rank is not None else _RANKS[Level(level)]
 
 
+_BY_VALUE = {level.value: level for level in Level}
+
+
 def _as_level(level: Level | str) -> Level:
-    return level if isinstance(level, Level) else Level(level)
+    """The level of a level or level string (ValueError for an unknown one)."""
+    if isinstance(level, Level):
+        return level
+    # Looking up first avoids the enum constructor on the hot path (every raise_alert).
+    found = _BY_VALUE.get(level)
+    return found if found is not None else Level(level)
 
 
 PORTFOLIO = "portfolio"
@@ -132,11 +140,12 @@ class AlertCenter:
     ) -> Alert | None:
         """Emit an alert to every sink, or return None when the cooldown suppresses it."""
         alert = Alert(_as_level(level), source, code, message, time_ms)
-        previous = self._last.get(alert.key)
+        key = (code, source)  # `alert.key`
+        previous = self._last.get(key)
         if previous is not None and self._cooling(previous, alert):
             self._suppressed += 1
             return None
-        self._last[alert.key] = alert
+        self._last[key] = alert
         self._counts[alert.level] += 1
         for sink in self._sinks:
             try:

@@ -18,13 +18,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from portfolio_launcher.core.records import evolve
+from portfolio_launcher.core.records import evolve, quick_init
 from portfolio_launcher.portfolio.book import Book
 
 INVARIANT_RTOL = 1e-9
 """Relative tolerance (of `C0`) within which the accounting invariant counts as holding."""
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class BotLedger:
     """One bot's money: the capital assigned to it and what it made with it."""
@@ -79,16 +80,18 @@ def ledger_from_book(
     if leverage <= 0:
         raise ValueError(f"leverage must be positive (got {leverage})")
     position = book.notional(mark)
+    # Positionally, in field order: bot_id, allocated, realized, unrealized, margin_used, fees,
+    # funding, position_notional, resting_notional.
     return BotLedger(
-        bot_id=bot_id,
-        allocated=allocated,
-        realized=book.realized,
-        unrealized=book.unrealized(mark),
-        margin_used=(position + resting_notional) / leverage,
-        fees=book.fees,
-        funding=book.funding,
-        position_notional=position,
-        resting_notional=resting_notional,
+        bot_id,
+        allocated,
+        book.realized,
+        book.unrealized(mark),
+        (position + resting_notional) / leverage,
+        book.fees,
+        book.funding,
+        position,
+        resting_notional,
     )
 
 

@@ -48,6 +48,7 @@ import numpy.typing as npt
 from numba import njit
 
 from portfolio_launcher.config.portfolio_models import ProfitSharing
+from portfolio_launcher.core.records import quick_init
 from portfolio_launcher.portfolio.ledger import BotLedger, PortfolioLedger
 
 SharingMethod = Literal["equal_weight", "performance_based"]
@@ -66,6 +67,7 @@ class ProfitSharingSpec:
         return ProfitSharingSpec(enabled=ps.enabled, method=ps.method)
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class RebalancePlan:
     """A rebalance's record: `allocated` and equity per bot before and after, what was shared."""
@@ -112,8 +114,9 @@ def equity_drift(
         return 0.0
     # `max(..., default=0.0)` as a loop (run at every step): the first value, then any greater.
     drift: float | None = None
+    get = weights.get
     for b, e in equities:
-        d = abs(e / equity - _weight(weights, b))
+        d = abs(e / equity - float(get(b, 0.0)))  # `_weight` inlined: per bot and step
         if drift is None or d > drift:
             drift = d
     return 0.0 if drift is None else drift
@@ -182,8 +185,15 @@ def _targets(
 ) -> dict[str, float]:
     """`capital_targets` of these bots with capital `c0`."""
     _check_known(ids, weights, "weights")
-    bal = sharing_balance or {}
-    return {b: max(0.0, _weight(weights, b) * c0 + float(bal.get(b, 0.0))) for b in ids}
+    return _stake_targets(ids, c0, weights, sharing_balance or {})
+
+
+def _stake_targets(
+    ids: Sequence[str], c0: float, weights: Mapping[str, float], bal: Mapping[str, float]
+) -> dict[str, float]:
+    """`_targets` of weights already checked against `ids` (`_weight` inlined: per bot)."""
+    get, bal_get = weights.get, bal.get
+    return {b: max(0.0, float(get(b, 0.0)) * c0 + float(bal_get(b, 0.0))) for b in ids}
 
 
 def capital_drift(
@@ -213,9 +223,12 @@ def _check_known(ids: Sequence[str], values: Mapping[str, float], what: str) -> 
     unknown = set(values) - set(ids)
     if unknown:
         raise ValueError(f"{what} name bots not in the ledger: {sorted(unknown)}")
-    bad = {k: v for k, v in values.items() if not math.isfinite(v)}
-    if bad:
-        raise ValueError(f"{what} must be finite: {bad}")
+    isfinite = math.isfinite
+    for v in values.values():
+        if not isfinite(v):
+            # Only now gather every non-finite value for the message.
+            bad = {k: v for k, v in values.items() if not isfinite(v)}
+            raise ValueError(f"{what} must be finite: {bad}")
 
 
 def _share_out(
@@ -251,13 +264,14 @@ def plan_rebalance(
     Rules and choices in the module docstring. Raises ValueError for weights or amounts that name
     unknown bots or are not finite, and for weights summing above 1.
     """
-    _check_known(ledger.bot_ids(), weights, "weights")
-    _check_known(ledger.bot_ids(), realized_since_last, "realized_since_last")
-    balance = {b.bot_id: float((sharing_balance or {}).get(b.bot_id, 0.0)) for b in ledger.bots}
+    ids = ledger.bot_ids()
+    _check_known(ids, weights, "weights")
+    _check_known(ids, realized_since_last, "realized_since_last")
+    given = sharing_balance or {}
+    balance = {b: float(given.get(b, 0.0)) for b in ids}
     if sum(weights.values()) > 1.0 + 1e-9 or any(w < 0 for w in weights.values()):
         raise ValueError(f"weights must be >= 0 and sum to at most 1: {dict(weights)}")
     notes: list[str] = []
-    ids = ledger.bot_ids()
     before = {b.bot_id: b.allocated for b in ledger.bots}
     alloc = dict(before)
 
@@ -283,7 +297,8 @@ def plan_rebalance(
     after_sharing = (
         ledger.with_allocations(alloc, ledger.unallocated) if profit_sharing.enabled else ledger
     )
-    targets = capital_targets(after_sharing, weights, balance)
+    # `capital_targets(after_sharing, ...)`: the same bots and `C0`, the weights checked above.
+    targets = _stake_targets(ids, ledger.total_balance, weights, balance)
     for i, t in targets.items():
         if t == 0.0 and _weight(weights, i) * ledger.total_balance + balance[i] < 0:
             notes.append(f"{i}: target stake below zero after sharing; held at 0")
@@ -293,7 +308,8 @@ def plan_rebalance(
     if cash < 0:
         # Only float noise can get here: every transfer is bounded by what its giver holds.
         cash = 0.0
-    equity_before = {b.bot_id: b.equity for b in ledger.bots}
+    # `BotLedger.equity` inlined (the same sum in the same order).
+    equity_before = {b.bot_id: b.allocated + b.realized + b.unrealized for b in ledger.bots}
     return RebalancePlan(
         before=before,
         after=alloc,

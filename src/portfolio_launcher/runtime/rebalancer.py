@@ -25,6 +25,7 @@ from portfolio_launcher.portfolio.allocation import (
     BotStats,
     CustomAllocator,
     WeightParams,
+    WeightResult,
     lookback_count,
     returns_read,
     target_weights,
@@ -99,6 +100,8 @@ class Rebalancer:
         self._reads = returns_read(settings.strategy)
         # `_stats` when the strategy reads no returns, and the runners they describe.
         self._plain_stats: tuple[tuple[BotRunner, ...], list[BotStats]] | None = None
+        # `_target_weights` when the strategy reads no returns, and the runners it describes.
+        self._plain_weights: tuple[tuple[BotRunner, ...], WeightResult] | None = None
         # `_drift_inputs` and the stakes, weights and balance they were made from.
         self._drift: (
             tuple[
@@ -116,11 +119,11 @@ class Rebalancer:
         period = self._sample_ms
         if self.last_sample_ms is None or market_time - self.last_sample_ms >= period:
             self.last_sample_ms = market_time
+            # Each bot's equity: its stake (`PortfolioBook.budget`, the lookup it is) + its PnL.
+            budget, equity = self._book.allocated.get, self._equity
             for r in self._runners:
-                self._equity[r.bot_id].append(self._bot_equity(r))
-
-    def _bot_equity(self, r: BotRunner) -> float:
-        return self._book.budget(r.bot_id) + r.pnl
+                bot_id = r.bot_id
+                equity[bot_id].append(budget(bot_id, 0.0) + r.pnl)
 
     def _stats(self) -> list[BotStats]:
         symbol_read, equity_read = self._reads
@@ -166,19 +169,22 @@ class Rebalancer:
 
     def ledger(self) -> PortfolioLedger:
         """The portfolio ledger at the bots' current marks."""
+        budget = self._book.allocated.get  # `PortfolioBook.budget`, without a call per bot
         bots: list[BotLedger] = []
+        append = bots.append
         for r in self._runners:
-            bots.append(
+            bot_id = r.bot_id
+            append(
                 ledger_from_book(
-                    r.bot_id,
-                    self._book.budget(r.bot_id),
+                    bot_id,
+                    budget(bot_id, 0.0),
                     r.book,
                     r.mark,
                     leverage=r.setup.params.leverage,
                     resting_notional=adding_notional(r, ""),
                 )
             )
-        allocated = sum(b.allocated for b in bots)
+        allocated = sum([b.allocated for b in bots])
         return PortfolioLedger(
             self._book.total_balance, self._book.total_balance - allocated, tuple(bots)
         )
@@ -210,12 +216,12 @@ class Rebalancer:
     def _equity_drift(self) -> float:
         """`max_drift` of `ledger()`, from the same sums in the same order (the same float)
         without building a ledger per bot at every step."""
-        budget = self._book.budget
+        budget = self._book.allocated.get  # `PortfolioBook.budget`, without a call per bot
         allocated = 0.0
         equities: list[tuple[str, float]] = []
         for r in self._runners:
             bot_id = r.bot_id
-            stake = budget(bot_id)
+            stake = budget(bot_id, 0.0)
             allocated += stake
             book = r.book
             equities.append((bot_id, stake + book.realized + book.unrealized(r.mark)))
@@ -242,23 +248,41 @@ class Rebalancer:
             self._capital = cached
         return cached[3]
 
+    def _target_weights(self) -> WeightResult:
+        """`target_weights` of the bots' stats. A strategy that reads no returns (equal,
+        fixed) gives the same result from the same bots' settings: it is kept until the
+        runners change (the result is only read, never changed)."""
+        if any(self._reads):
+            return target_weights(
+                self._s.strategy,
+                self._stats(),
+                self._s.weights,
+                custom=self._s.custom,
+                previous=self.weights or None,
+            )
+        key = tuple(self._runners)
+        cached = self._plain_weights
+        if cached is None or cached[0] != key:
+            # `previous` is read by the custom strategy only, which reads returns.
+            result = target_weights(
+                self._s.strategy, self._stats(), self._s.weights, custom=self._s.custom
+            )
+            cached = (key, result)
+            self._plain_weights = cached
+        return cached[1]
+
     def rebalance(self, ledger: PortfolioLedger, market_time: int) -> None:
         """Recompute weights, share profit, move stakes; record before/after and alert."""
-        result = target_weights(
-            self._s.strategy,
-            self._stats(),
-            self._s.weights,
-            custom=self._s.custom,
-            previous=self.weights or None,
-        )
+        result = self._target_weights()
         if result.warning:
             self._recorder.alert(
                 "warning", "portfolio", "allocation_invalid", result.warning, market_time
             )
         realized_now = {r.bot_id: r.book.realized for r in self._runners}
+        mark_get, carry_get = self.realized_mark.get, self.carry.get
         since = {
-            b: realized_now[b] - self.realized_mark.get(b, 0.0) + self.carry.get(b, 0.0)
-            for b in realized_now
+            b: realized - mark_get(b, 0.0) + carry_get(b, 0.0)
+            for b, realized in realized_now.items()
         }
         plan = plan_rebalance(
             ledger,
@@ -274,22 +298,26 @@ class Rebalancer:
         self.realized_mark = realized_now
         self.last_ms = market_time
         self.rebalances += 1
+        recorder = self._recorder
+        entries = recorder.ledger
+        before = plan.before
         moved = []
         for bot_id, after in plan.after.items():
-            delta = after - plan.before[bot_id]
+            was = before[bot_id]
+            delta = after - was
             if abs(delta) > 1e-12:
-                self._recorder.ledger.append(
+                entries.append(
                     LedgerEntry(
                         bot_id,
                         "rebalance",
                         delta,
                         market_time,
-                        f"allocated {plan.before[bot_id]:.2f} -> {after:.2f}",
+                        f"allocated {was:.2f} -> {after:.2f}",
                     )
                 )
-            moved.append(f"{bot_id} {plan.before[bot_id]:.2f}->{after:.2f}")
+            moved.append(f"{bot_id} {was:.2f}->{after:.2f}")
         shared = sum(plan.shared.values())
-        self._recorder.alert(
+        recorder.alert(
             "info",
             "portfolio",
             "rebalance",
@@ -299,8 +327,9 @@ class Rebalancer:
             + (f" ({'; '.join(plan.notes)})" if plan.notes else ""),
             market_time,
         )
+        touch = recorder.touch
         for bot_id in plan.after:
-            self._recorder.touch(bot_id)
+            touch(bot_id)
 
     # ---- quiet stretches (runtime.stretch) -------------------------------------------------
 
@@ -370,7 +399,7 @@ class Rebalancer:
                 self.last_sample_ms = t
                 pnl = figures.pnl[:, j].tolist()
                 for i, r in enumerate(self._runners):
-                    # `_bot_equity`: budget + pnl.
+                    # `_sample`'s equity: budget + pnl.
                     self._equity[r.bot_id].append(self._book.budget(r.bot_id) + pnl[i])
 
     # ---- persistence ----------------------------------------------------------------------

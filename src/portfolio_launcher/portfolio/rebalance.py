@@ -114,9 +114,8 @@ def equity_drift(
         return 0.0
     # `max(..., default=0.0)` as a loop (run at every step): the first value, then any greater.
     drift: float | None = None
-    get = weights.get
     for b, e in equities:
-        d = abs(e / equity - float(get(b, 0.0)))  # `_weight` inlined: per bot and step
+        d = abs(e / equity - _weight(weights, b))
         if drift is None or d > drift:
             drift = d
     return 0.0 if drift is None else drift

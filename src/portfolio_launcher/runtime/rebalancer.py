@@ -119,11 +119,9 @@ class Rebalancer:
         period = self._sample_ms
         if self.last_sample_ms is None or market_time - self.last_sample_ms >= period:
             self.last_sample_ms = market_time
-            # Each bot's equity: its stake (`PortfolioBook.budget`, the lookup it is) + its PnL.
-            budget, equity = self._book.allocated.get, self._equity
+            budget, equity = self._book.budget, self._equity
             for r in self._runners:
-                bot_id = r.bot_id
-                equity[bot_id].append(budget(bot_id, 0.0) + r.pnl)
+                equity[r.bot_id].append(budget(r.bot_id) + r.pnl)
 
     def _stats(self) -> list[BotStats]:
         symbol_read, equity_read = self._reads
@@ -169,7 +167,7 @@ class Rebalancer:
 
     def ledger(self) -> PortfolioLedger:
         """The portfolio ledger at the bots' current marks."""
-        budget = self._book.allocated.get  # `PortfolioBook.budget`, without a call per bot
+        budget = self._book.budget
         bots: list[BotLedger] = []
         append = bots.append
         for r in self._runners:
@@ -177,7 +175,7 @@ class Rebalancer:
             append(
                 ledger_from_book(
                     bot_id,
-                    budget(bot_id, 0.0),
+                    budget(bot_id),
                     r.book,
                     r.mark,
                     leverage=r.setup.params.leverage,
@@ -216,12 +214,12 @@ class Rebalancer:
     def _equity_drift(self) -> float:
         """`max_drift` of `ledger()`, from the same sums in the same order (the same float)
         without building a ledger per bot at every step."""
-        budget = self._book.allocated.get  # `PortfolioBook.budget`, without a call per bot
+        budget = self._book.budget
         allocated = 0.0
         equities: list[tuple[str, float]] = []
         for r in self._runners:
             bot_id = r.bot_id
-            stake = budget(bot_id, 0.0)
+            stake = budget(bot_id)
             allocated += stake
             book = r.book
             equities.append((bot_id, stake + book.realized + book.unrealized(r.mark)))

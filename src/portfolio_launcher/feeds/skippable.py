@@ -114,24 +114,18 @@ class SkippableMerge(Iterator[CandleEvent]):
     def __next__(self) -> CandleEvent:
         if not self._heap:
             raise StopIteration
-        heap = self._heap
-        n = heap[0][1]
+        _, n = self._heap[0]
         cursor = self._cursors[n]
         event = cursor.take()
-        row = cursor.next_row  # `cursor.close_time()`, read inline: once per event
-        if row < cursor.hi:
-            heapq.heapreplace(heap, (cursor.times[row] + cursor.length, n))
+        t = cursor.close_time()
+        if t is None:
+            heapq.heappop(self._heap)
         else:
-            heapq.heappop(heap)
+            heapq.heapreplace(self._heap, (t, n))
         return event
 
     def skip_to(self, time_ms: int) -> None:
         """Continue with the first events closing at or after `time_ms`."""
-        heap = []
-        for n, cursor in enumerate(self._cursors):
+        for cursor in self._cursors:
             cursor.skip_to(time_ms)
-            row = cursor.next_row  # `_rebuild`'s `close_time()`, in the same pass
-            if row < cursor.hi:
-                heap.append((cursor.times[row] + cursor.length, n))
-        heapq.heapify(heap)
-        self._heap = heap
+        self._rebuild()

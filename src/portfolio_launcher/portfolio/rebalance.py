@@ -190,9 +190,8 @@ def _targets(
 def _stake_targets(
     ids: Sequence[str], c0: float, weights: Mapping[str, float], bal: Mapping[str, float]
 ) -> dict[str, float]:
-    """`_targets` of weights already checked against `ids` (`_weight` inlined: per bot)."""
-    get, bal_get = weights.get, bal.get
-    return {b: max(0.0, float(get(b, 0.0)) * c0 + float(bal_get(b, 0.0))) for b in ids}
+    """`_targets` of weights already checked against `ids`."""
+    return {b: max(0.0, _weight(weights, b) * c0 + float(bal.get(b, 0.0))) for b in ids}
 
 
 def capital_drift(
@@ -307,8 +306,7 @@ def plan_rebalance(
     if cash < 0:
         # Only float noise can get here: every transfer is bounded by what its giver holds.
         cash = 0.0
-    # `BotLedger.equity` inlined (the same sum in the same order).
-    equity_before = {b.bot_id: b.allocated + b.realized + b.unrealized for b in ledger.bots}
+    equity_before = {b.bot_id: b.equity for b in ledger.bots}
     return RebalancePlan(
         before=before,
         after=alloc,

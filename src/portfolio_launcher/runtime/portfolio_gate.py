@@ -40,8 +40,7 @@ def adding_notional(runner: BotRunner, exclude: str) -> float:
         if o.side is not buy or o.client_order_id == exclude:
             continue
         price = o.price if o.order_type is limit and o.price else mark
-        remaining = o.quantity - o.filled  # `o.remaining`, max(0.0, ...), inlined: per order
-        total += (remaining if remaining > 0.0 else 0.0) * price
+        total += o.remaining * price
     return total
 
 

@@ -102,16 +102,11 @@ class Account:
         Cross positions also let their unrealized losses (never their unrealized profits, which
         are not cash yet) eat into it; like the venues, that figure is floored at zero.
         """
-        # One pass for both sums, each added from int 0 in book order as `sum` adds (and
-        # `used_margin` does); `is_cross` read inline: asked at every order placed.
-        used: float = 0
-        losses: float = 0
-        cross, spot = MarginMode.CROSS, Category.SPOT
+        losses: float = 0  # added from int 0 in book order, exactly as `sum` adds
         for b in self._books.values():
-            used += b.margin + b.reserved_quote
-            if b.margin_mode is cross and b.category is not spot:
+            if b.is_cross:
                 losses += min(0.0, b.unrealized)
-        raw = self.wallet - used
+        raw = self.wallet - self.used_margin()
         if losses == 0.0:
             return raw
         return max(0.0, raw + losses)

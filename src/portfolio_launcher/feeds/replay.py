@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +22,9 @@ from portfolio_launcher.feeds.merge import paced_events
 from portfolio_launcher.feeds.pacing import Pacer
 from portfolio_launcher.feeds.protocol import Subscription
 from portfolio_launcher.feeds.skippable import Cursor, SkippableMerge
+
+READ_THREADS = 2
+"""Threads that read candle files at once (`ReplayFeed.load`)."""
 
 
 class ReplayFeed:
@@ -56,7 +60,15 @@ class ReplayFeed:
         """Read the files of `subscriptions`; return their gaps and bad rows, file by file.
 
         Raises ConfigError naming the paths tried when a subscription has no file.
+
+        The files are read on two threads: the compiled scanner of `csv_fast` releases the
+        GIL, so on a second core a backtest of many files starts sooner.
         """
+        paths = {sub: self._path(sub) for sub in subscriptions if sub not in self._files}
+        with ThreadPoolExecutor(max_workers=READ_THREADS) as pool:
+            read = pool.map(lambda item: read_candle_file(item[1], item[0].interval), paths.items())
+            for sub, loaded in zip(paths, read, strict=True):
+                self._files[sub] = loaded
         problems: list[CandleProblem] = []
         for sub in subscriptions:
             problems.extend(self._file(sub).problems)
@@ -121,16 +133,20 @@ class ReplayFeed:
     def _file(self, sub: Subscription) -> CandleFile:
         loaded = self._files.get(sub)
         if loaded is None:
-            path = self._paths.get(sub)
-            if path is None:
-                if self._folder is None:
-                    raise ConfigError(
-                        f"no candle file for {sub.symbol} {sub.interval}: give a data folder"
-                    )
-                path = find_candle_file(self._folder, sub.symbol, sub.interval)
-            loaded = read_candle_file(path, sub.interval)
+            loaded = read_candle_file(self._path(sub), sub.interval)
             self._files[sub] = loaded
         return loaded
+
+    def _path(self, sub: Subscription) -> Path:
+        """The subscription's file: its own, else the folder's for its symbol and interval."""
+        path = self._paths.get(sub)
+        if path is None:
+            if self._folder is None:
+                raise ConfigError(
+                    f"no candle file for {sub.symbol} {sub.interval}: give a data folder"
+                )
+            path = find_candle_file(self._folder, sub.symbol, sub.interval)
+        return path
 
     def _cursor(self, sub: Subscription, start_ms: int, end_ms: int | None) -> Cursor:
         cols = self._file(sub).columns

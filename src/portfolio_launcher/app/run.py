@@ -373,8 +373,7 @@ async def run_engine(
             sort_keys=True,
         ),
         after_step=after_step,
-        skip_quiet=stretches.advance if stretches is not None else None,
-        next_step=stretches.next_events if stretches is not None else None,
+        steps=stretches,
     )
     for slot in slots:
         venues.exchange_for(slot.bot_id).set_fill_handler(

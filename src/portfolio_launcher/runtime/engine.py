@@ -58,20 +58,35 @@ class CandleMatcher(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class StretchEnd:
-    """Where a run of quiet steps taken at once ended (`skip_quiet`): its last step's market
+    """Where a run of quiet steps taken at once ended (`StepTable.advance`): its last step's market
     time, and whether that step's `after_step` was absorbed with the others (the engine then
     does not run it).
 
     `next_step` holds the candle events of the step after the stretch when the stretch ended
-    because that step is not quiet and the feed was told to pass it too: the engine plays
-    them itself, in the feed's order, as if the feed had delivered them (a backtest spares the
-    feed's merge for a step whose candles it already holds). When the first keys took that
-    step quietly with the stretch, `market_time` is that step's (begun, its services not run:
+    because that step is not quiet: the engine plays them itself, in the feed's order, as if
+    the feed had delivered them (the feed will not). When the first keys took that step
+    quietly with the stretch, `market_time` is that step's (begun, its services not run:
     `serviced` is false) and `next_step` holds the other keys' events."""
 
     market_time: int
     serviced: bool
     next_step: tuple[CandleEvent, ...] = ()
+
+
+class StepTable(Protocol):
+    """A backtest's table of the candles ahead (`runtime.stretch.QuietStretches`): it takes
+    runs of quiet steps at once and hands the engine the steps between them, so the feed only
+    delivers what the table cannot (and is moved past what the table took)."""
+
+    def advance(self, step_ms: int, pending: int | None = None) -> StretchEnd | None:
+        """Take the quiet steps from the one closing at `step_ms` on (see `QuietStretches`);
+        None when that step needs the ordinary path."""
+        ...
+
+    def next_events(self, step_ms: int) -> tuple[CandleEvent, ...]:
+        """The candle events of the step after the one closing at `step_ms`, which is done;
+        none when the feed must deliver what comes next."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,8 +122,7 @@ class PortfolioEngine:
         on_monitor: Callable[[], None],
         portfolio_doc: Callable[[], str],
         after_step: Callable[[PortfolioEngine, int], Awaitable[None]] | None = None,
-        skip_quiet: Callable[[int, int | None], StretchEnd | None] | None = None,
-        next_step: Callable[[int], tuple[CandleEvent, ...]] | None = None,
+        steps: StepTable | None = None,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.slots = list(slots)
@@ -121,8 +135,7 @@ class PortfolioEngine:
         self._on_monitor = on_monitor
         self._portfolio_doc = portfolio_doc
         self._after_step = after_step
-        self._skip_quiet = skip_quiet
-        self._next_step = next_step
+        self._steps = steps
         self._monotonic = monotonic
         self.step_ms: int | None = None
         self.committed_ms: int | None = None
@@ -138,12 +151,12 @@ class PortfolioEngine:
         self._last_snapshot = -float("inf")
         self._last_commit = -float("inf")
         self._by_key: dict[FeedKey, list[BotSlot]] = {}
-        # Events a quiet stretch or `next_step` handed over, played before the feed's next
-        # event, and each event's key by (symbol, interval).
+        # Events the step table handed over, played before the feed's next event, and each
+        # event's key by (symbol, interval).
         self._queued: deque[CandleEvent] = deque()
         self._key_of: dict[tuple[str, str], FeedKey] = {}
         # Every event of step `step_ms` was taken (by a stretch or from the queue): the next
-        # step may be asked of `next_step`.
+        # step may be asked of the step table.
         self._step_done = False
 
     @property
@@ -204,20 +217,20 @@ class PortfolioEngine:
     async def _play_handed(self) -> None:
         """Play the events handed over (a loop, not calls from `_on_event`: a handed step
         may end in a stretch whose next step is handed over in turn), then, while a step is
-        done, the next steps `next_step` gives (a backtest's table of candles), until it gives
-        none: the feed, which it has moved past them, goes on from there."""
+        done, the next steps the step table gives, until it gives none: the feed, which it has
+        moved past them, goes on from there."""
         queued = self._queued
-        next_step = self._next_step
+        steps = self._steps
         while True:
             if queued:
                 while queued:
                     event = queued.popleft()
                     await self._on_event(self._key_of[(event.symbol, event.interval)], event)
                 self._step_done = True
-            if not self._step_done or self._finished or next_step is None:
+            if not self._step_done or self._finished or steps is None:
                 return
             assert self.step_ms is not None
-            events = next_step(self.step_ms)
+            events = steps.next_events(self.step_ms)
             if not events:
                 return
             queued.extend(events)
@@ -228,11 +241,11 @@ class PortfolioEngine:
         t = event_time_ms(event)
         if self.step_ms is not None and t > self.step_ms:
             if self._after_step is not None and self.step_ms != self._serviced_ms:
-                skip = self._skip_quiet
-                if skip is not None and self._may_defer():
+                steps = self._steps
+                if steps is not None and self._may_defer():
                     # A backtest: the step's services may be taken with the quiet steps
                     # after it, when all of them would only record (see `_may_defer`).
-                    reached = skip(t, self.step_ms)
+                    reached = steps.advance(t, self.step_ms)
                     if reached is not None:
                         self._stretched(reached)
                         await self._turn()
@@ -272,10 +285,10 @@ class PortfolioEngine:
                 self._finished = True
                 self._hub.stop()
                 return
-            if self._skip_quiet is not None and not self.halted:
+            if self._steps is not None and not self.halted:
                 # A backtest: the steps from here on that change nothing but marks are taken
                 # at once (runtime.stretch), and the feed goes on after them.
-                reached = self._skip_quiet(t, None)
+                reached = self._steps.advance(t, None)
                 if reached is not None:
                     self._stretched(reached)
                     await self._turn()

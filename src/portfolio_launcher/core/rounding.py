@@ -80,18 +80,15 @@ def is_step_multiple(value: float, step: float) -> bool:
 
     The float quotient decides when it is clearly on one side of the 1e-9-step boundary: it is
     within ~5e-16 relative of the decimal forms' quotient (each shortest repr is within half an
-    ulp of its float, the division rounds once), and the margin below is twice that. Only a
-    quotient near the boundary, or a huge one, is judged in Decimal."""
+    ulp of its float, the division rounds once), and `_clearly_multiple`'s margin is twice
+    that. Only a quotient near the boundary, or a huge one, is judged in Decimal."""
     if step <= 0:
         return True
     x = value / step
     if math.isfinite(x):
-        distance = abs(x - round(x))
-        margin = 1e-15 * (abs(x) + 1.0)
-        if distance <= _MULTIPLE_TOLERANCE - margin:
-            return True
-        if distance >= _MULTIPLE_TOLERANCE + margin:
-            return False
+        clear = _clearly_multiple(x)
+        if clear is not None:
+            return clear
     d_step = Decimal(repr(step))
     rem = Decimal(repr(value)) % d_step
     return min(abs(rem), d_step - abs(rem)) <= d_step * Decimal(repr(_MULTIPLE_TOLERANCE))
@@ -103,14 +100,25 @@ def snap_multiple(value: float, step: float) -> float:
     decided on one quotient, by the same tests those two functions apply to it."""
     x = value / step
     if -_HALF_EXACT < x < _HALF_EXACT:  # finite and within both functions' float paths
-        n = round(x)
-        distance = abs(x - n)
-        margin = 1e-15 * (abs(x) + 1.0)
-        if distance <= _MULTIPLE_TOLERANCE - margin:
-            return _snap(n, step)  # `round_price`'s float path: far from a tie
-        if distance >= _MULTIPLE_TOLERANCE + margin:
+        clear = _clearly_multiple(x)
+        if clear:
+            return _snap(round(x), step)  # `round_price`'s float path: far from a tie
+        if clear is not None:
             return value
     return round_price(value, step) if is_step_multiple(value, step) else value
+
+
+def _clearly_multiple(x: float) -> bool | None:
+    """`is_step_multiple`'s verdict from the finite float quotient `x` alone, or None when
+    `x` is too near the 1e-9-step boundary and the decimal forms must decide: the quotient is
+    within ~5e-16 relative of theirs, and the margin is twice that."""
+    distance = abs(x - round(x))
+    margin = 1e-15 * (abs(x) + 1.0)
+    if distance <= _MULTIPLE_TOLERANCE - margin:
+        return True
+    if distance >= _MULTIPLE_TOLERANCE + margin:
+        return False
+    return None
 
 
 def _snap(n: int | float, step: float) -> float:

@@ -68,6 +68,23 @@ class PortfolioRiskGate:
         self.refusals = 0
         self._cache: dict[str, _Terms] = {}
 
+    def _terms(self, runner: BotRunner) -> tuple[float, float]:
+        """Another bot's (position + adding notional, PnL): the same values the sums would
+        compute, kept until its book, orders or mark change (all immutable or plain floats), so
+        an order of one bot does not walk every other bot's orders again."""
+        book, orders, mark = runner.book, runner.position_state.orders, runner.mark
+        terms = self._cache.get(runner.bot_id)
+        if terms is None or terms[0] is not book or terms[1] is not orders or terms[2] != mark:
+            terms = (
+                book,
+                orders,
+                mark,
+                book.notional(mark) + adding_notional(runner, ""),
+                runner.pnl,
+            )
+            self._cache[runner.bot_id] = terms
+        return terms[3], terms[4]
+
     def review(self, check: OrderCheck) -> RiskVerdict:
         """Accept or refuse one order of one bot."""
         req = check.request
@@ -89,7 +106,7 @@ class PortfolioRiskGate:
         realized_unrealized = 0.0
         ordering: BotRunner | None = None
         position = resting = 0.0
-        bot_id, cache = check.bot_id, self._cache
+        bot_id = check.bot_id
         for runner in self._runners:
             if runner.bot_id == bot_id:
                 ordering = runner
@@ -98,17 +115,9 @@ class PortfolioRiskGate:
                 total += position + resting
                 realized_unrealized += runner.pnl
                 continue
-            # Another bot's (position + adding notional, PnL): the same values the sums would
-            # compute, kept until its book, orders or mark change (all immutable or plain
-            # floats), so an order of one bot does not walk every other bot's orders again.
-            book, orders, mark = runner.book, runner.position_state.orders, runner.mark
-            terms = cache.get(runner.bot_id)
-            if terms is None or terms[0] is not book or terms[1] is not orders or terms[2] != mark:
-                notional = book.notional(mark) + adding_notional(runner, "")
-                terms = (book, orders, mark, notional, runner.pnl)
-                cache[runner.bot_id] = terms
-            total += terms[3]
-            realized_unrealized += terms[4]
+            notional, pnl = self._terms(runner)
+            total += notional
+            realized_unrealized += pnl
         assert ordering is not None, f"unknown bot {check.bot_id}"
         view = ExposureView(
             equity=self._book.total_balance + realized_unrealized,

@@ -43,9 +43,6 @@ class StepRecorder:
         self._listener = listener
         self._admit = admit
         self._listen_level = listen_level
-        # The listener of INFO and of WARNING events, None when they are below `listen_level`.
-        self._info_listener = listener if listen_level <= _INFO else None
-        self._warning_listener = listener if listen_level <= _WARNING else None
         self.orders: list[OrderEvent] = []
         self.fills: list[FillRecord] = []
         self.ledger: list[LedgerEntry] = []
@@ -82,14 +79,14 @@ class StepRecorder:
             )
         )
         self.dirty_bots.add(bot_id)
-        routine = status in _ROUTINE
-        listener = self._info_listener if routine else self._warning_listener
-        if listener is not None:
+        level = _INFO if status in _ROUTINE else _WARNING
+        listener = self._listener
+        if listener is not None and level >= self._listen_level:
             price = "market" if request.price is None else f"{request.price:g}"
             why = f" ({reason})" if reason else ""
             listener(
                 bot_id,
-                _INFO if routine else _WARNING,
+                level,
                 f"order {status}: {side} {request.quantity:g} {request.symbol} @ "
                 f"{price} [{request.client_order_id}]{why}",
             )
@@ -100,8 +97,9 @@ class StepRecorder:
         if fill.fee:
             self.ledger.append(LedgerEntry(bot_id, "fee", -fill.fee, fill.time))
         self.dirty_bots.add(bot_id)
-        if self._info_listener is not None:
-            self._info_listener(
+        listener = self._listener
+        if listener is not None and self._listen_level <= _INFO:
+            listener(
                 bot_id,
                 _INFO,
                 f"fill: {fill.side} {fill.quantity:g} {fill.symbol} @ {fill.price:g} "

@@ -187,9 +187,7 @@ class PaperEngine:
         """The price cursor moved: last price and mark follow it."""
         market.last_price = price
         market.last_time = time
-        b = self.account.book(market.symbol)
-        if b is not None:
-            b.mark = price
+        self.mark(market.symbol, price)
 
     def mark(self, symbol: str, price: float) -> None:
         """`move`'s mark alone, for a caller that has set the market's last price and time."""
@@ -199,7 +197,7 @@ class PaperEngine:
 
     def idle(self, symbol: str, low: float, high: float) -> bool:
         """True when nothing can fire between `low` and `high`: no order and no liquidation."""
-        top_buy, low_sell = self._ranges.get(symbol) or self.quiet_range(symbol)
+        top_buy, low_sell = self.quiet_range(symbol)
         return low > top_buy and high < low_sell
 
     def quiet_range(self, symbol: str) -> tuple[float, float]:
